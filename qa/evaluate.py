@@ -1,0 +1,153 @@
+"""Evaluation on question files: Recall@1, Recall@5, MRR and answer accuracy.
+
+Question file format (JSON lines): ``q`` the question; ``gold`` strings of which any appears in the
+right chunk; ``answer_all`` groups of strings — every group must have one string in the answer;
+``expect_no_answer`` true when the minutes do not cover the question (the answer must say so).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from qa.answer import Answer
+from qa.api import Assistant
+from qa.normalize import normalize_query
+
+
+@dataclass
+class QuestionResult:
+    id: str
+    question: str
+    qtype: str
+    rank: int | None  # 1-based rank of the first citation holding a gold string
+    correct: bool  # the answer satisfies answer_all (or says "not found" when expected)
+    found: bool
+    expect_no_answer: bool
+    answer: str
+    seconds: float
+
+
+@dataclass
+class Report:
+    """Metrics over a question file."""
+
+    results: list[QuestionResult] = field(default_factory=list)
+
+    def _retrieval(self) -> list[QuestionResult]:
+        return [r for r in self.results if not r.expect_no_answer]
+
+    def metrics(self, results: list[QuestionResult] | None = None) -> dict[str, float]:
+        results = self.results if results is None else results
+        retrieval = [r for r in results if not r.expect_no_answer]
+        n = max(len(retrieval), 1)
+        return {
+            "questions": len(results),
+            "recall@1": sum(1 for r in retrieval if r.rank == 1) / n,
+            "recall@5": sum(1 for r in retrieval if r.rank is not None and r.rank <= 5) / n,
+            "mrr": sum(1.0 / r.rank for r in retrieval if r.rank) / n,
+            "answer_accuracy": sum(1 for r in results if r.correct) / max(len(results), 1),
+            "no_answer_correct": sum(1 for r in results if r.expect_no_answer and r.correct),
+            "no_answer_questions": sum(1 for r in results if r.expect_no_answer),
+            "mean_seconds": sum(r.seconds for r in results) / max(len(results), 1),
+        }
+
+    def by_type(self) -> dict[str, dict[str, float]]:
+        groups: dict[str, list[QuestionResult]] = defaultdict(list)
+        for result in self.results:
+            groups["no_answer" if result.expect_no_answer else result.qtype].append(result)
+        return {qtype: self.metrics(items) for qtype, items in sorted(groups.items())}
+
+    def to_dict(self) -> dict:
+        return {"metrics": self.metrics(), "by_type": self.by_type(), "results": [asdict(r) for r in self.results]}
+
+
+def load_questions(path: Path | str) -> list[dict]:
+    """Read a JSON-lines question file; one-line errors name the line that is wrong."""
+    questions = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+            if not isinstance(item, dict) or not isinstance(item.get("q"), str):
+                raise ValueError(f"{path}:{number}: each line needs a string field 'q'")
+            questions.append(item)
+    return questions
+
+
+def gold_rank(answer: Answer, gold: Iterable[str]) -> int | None:
+    """Rank of the first citation whose chunk holds any gold string (spacing and width ignored)."""
+    golds = [g for g in gold if g]
+    keys = [_key(g) for g in golds]
+    for citation in answer.citations:
+        text = citation.text
+        key = _key(text)
+        if any(g in text for g in golds) or any(k in key for k in keys):
+            return citation.rank
+    return None
+
+
+def _key(text: str) -> str:
+    return "".join(normalize_query(text).split())
+
+
+def is_correct(answer: Answer, item: dict) -> bool:
+    """Every answer_all group has a string in the answer; or «not found» when none is expected."""
+    if item.get("expect_no_answer"):
+        return not answer.found
+    if not answer.found:
+        return False
+    text = answer.answer
+    key = _key(text)
+    return all(any(s in text or _key(s) in key for s in group) for group in item.get("answer_all", []))
+
+
+def evaluate(assistant: Assistant, questions: list[dict], k: int = 5) -> Report:
+    """Ask every question and score retrieval and answers."""
+    report = Report()
+    for index, item in enumerate(questions):
+        started = time.perf_counter()
+        answer = assistant.ask(item["q"], k=k)
+        seconds = time.perf_counter() - started
+        report.results.append(
+            QuestionResult(
+                id=str(item.get("id", index + 1)),
+                question=item["q"],
+                qtype=answer.question_type,
+                rank=gold_rank(answer, item.get("gold", [])),
+                correct=is_correct(answer, item),
+                found=answer.found,
+                expect_no_answer=bool(item.get("expect_no_answer")),
+                answer=answer.answer,
+                seconds=seconds,
+            )
+        )
+    return report
+
+
+def format_report(report: Report, title: str = "") -> str:
+    """A plain-text table of the metrics and the misses."""
+    m = report.metrics()
+    lines = []
+    if title:
+        lines.append(title)
+    for result in report.results:
+        if result.correct and (result.expect_no_answer or result.rank == 1):
+            continue
+        rank = "-" if result.expect_no_answer else (result.rank or "miss")
+        lines.append(f"  {result.id} [{result.qtype}] rank={rank} correct={result.correct}: {result.question}")
+    lines.append(f"questions        {m['questions']}")
+    lines.append(f"Recall@1         {m['recall@1']:.3f}")
+    lines.append(f"Recall@5         {m['recall@5']:.3f}")
+    lines.append(f"MRR              {m['mrr']:.3f}")
+    lines.append(f"answer accuracy  {m['answer_accuracy']:.3f}")
+    lines.append(f"no-answer        {m['no_answer_correct']}/{m['no_answer_questions']} answered «not found»")
+    return "\n".join(lines)

@@ -1,0 +1,256 @@
+"""Question → type and filters.
+
+The type decides how the answer is shaped (when / chair / number / which meeting / who /
+list / what / lookup). Filters come from the question itself — a region (姑苏区, 太仓, 深圳龙华区,
+上海), a year or date, a month or half-year, a meeting number (第39次, 第19届42次, 二届一三一次) —
+and can also be given explicitly. A place that the index does not hold is kept as a filter that
+matches nothing, so the answer is «not found» instead of a different district's meeting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+from qa.dates import CN_NUM, cn_to_int, find_dates
+from qa.normalize import normalize_query
+from qa.regions import Place, gazetteer
+
+
+@dataclass
+class Filters:
+    """Metadata restrictions on retrieval."""
+
+    regions: list[str] = field(default_factory=list)  # region, city or province names as indexed
+    date_from: str | None = None  # ISO dates, inclusive
+    date_to: str | None = None
+    months: list[int] = field(default_factory=list)
+    meeting_number: int | None = None
+    unknown_places: list[str] = field(default_factory=list)  # named in the question, not in the index
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v not in (None, [], "")}
+
+    def is_empty(self) -> bool:
+        return not self.to_dict()
+
+    @property
+    def matches_nothing(self) -> bool:
+        return bool(self.unknown_places) and not self.regions
+
+
+@dataclass
+class Query:
+    """A question, understood."""
+
+    text: str  # as asked
+    norm: str  # normalised (simplified, half-width)
+    qtype: str  # when | chair | number | which_meeting | who | list | what | lookup
+    filters: Filters
+    topic: str  # the question without filters and question words: what it is about
+    date_words: list[str] = field(default_factory=list)  # year mentions kept as a soft preference
+
+
+# ---------------------------------------------------------------------------------------------
+# question types
+# ---------------------------------------------------------------------------------------------
+
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔﹝\[【(]\s*\d{4}\s*[〕﹞\]】)]\s*\d+\s*号")
+_TYPES: list[tuple[str, re.Pattern[str]]] = [
+    ("who", re.compile(r"(提请|提交|报送?|上报|交由|呈报|送)给?(哪些|哪个|什么|谁)")),
+    ("chair", re.compile(r"谁主持|主持人|由谁主持|主持.{0,6}(是谁|哪位)|哪位.{0,6}主持|谁.{0,4}主持")),
+    ("number", re.compile(r"第几次|第多少次|哪一届|几届")),
+    (
+        "list",
+        re.compile(
+            r"(哪些|几次|多少次|哪几次)(常务)?会议|(审议|研究|听取|讨论|部署)(了|过)?哪些|"
+            r"有哪些会议|列出|所有.{0,8}会议"
+        ),
+    ),
+    (
+        "when",
+        re.compile(
+            r"何时|什么时候|什么时间|哪天|哪一天|哪日|几月几[日号]|几[日号]|哪个月|日期|哪一年|何日|"
+            r"时间是|是在.{0,20}(召开|开的)"
+        ),
+    ),
+    ("which_meeting", re.compile(r"哪次|哪一次|哪个会议|什么会议|哪场|哪一场|在哪.{0,4}会议")),
+    (
+        "who",
+        re.compile(
+            r"哪个(单位|部门|机构)|哪些(单位|部门)|哪家|由谁|谁(负责|牵头|汇报|修改|起草|提出|落实)|"
+            r"(提交|交|报|提请|上报)给?(谁|哪|什么)|提请哪些|牵头|什么部门|什么单位|谁来|"
+            r"(汇报|起草|修改完善)的?(单位|部门)"
+        ),
+    ),
+]
+_QUESTION_WORDS = re.compile(
+    r"(?:怎么|如何|怎样)[\u4e00-\u9fff]{0,3}?的?(?=[?？。]|$)|请问|是哪天|哪一天|哪天|何时|什么时候|什么时间|几月几[日号]|是谁|由谁|谁|哪位|哪些|哪个|哪次|哪一次|哪场|"
+    r"第几次|几次|多少次|什么样的?|什么|怎么样|怎样|如何|多少|是否|有没有|吗|呢|[?？。!！]"
+)
+
+
+def question_type(norm: str) -> str:
+    """The kind of answer the question wants."""
+    if _DOC_NUMBER.search(norm):
+        return "lookup"
+    if len(norm) >= 30 and not re.search(r"[?？]|吗$|呢$|哪|谁|何|什么|几|怎|多少|是否", norm):
+        return "lookup"  # a pasted sentence: find where it came from
+    for qtype, pattern in _TYPES:
+        if pattern.search(norm):
+            return qtype
+    return "what"
+
+
+# ---------------------------------------------------------------------------------------------
+# filters
+# ---------------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(rf"(?:第\s*)?(?:[\d{CN_NUM}]+\s*届\s*(?:第)?\s*)?(?<![几哪])([\d{CN_NUM}]+)\s*次(?!数)")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
+_MONTH = re.compile(rf"(?<!\d)([\d{CN_NUM}]{{1,2}})\s*月(?:份)?(?![\d{CN_NUM}]{{1,2}}\s*[日号])")
+_HALF = {
+    "上半年": range(1, 7),
+    "下半年": range(7, 13),
+    "一季度": range(1, 4),
+    "第一季度": range(1, 4),
+    "二季度": range(4, 7),
+    "第二季度": range(4, 7),
+    "三季度": range(7, 10),
+    "第三季度": range(7, 10),
+    "四季度": range(10, 13),
+    "第四季度": range(10, 13),
+    "年初": range(1, 4),
+    "年底": range(10, 13),
+    "年末": range(10, 13),
+}
+# A year is about the meeting (a filter) when it sits next to meeting words; «2024年国民经济和
+# 社会发展计划» names a plan, not when the meeting was held.
+_MEETING_CONTEXT = re.compile(
+    r"^(?:度)?(?:的|内|里|中|以来|期间)?(?:[^,。]{0,12}?)"
+    r"(?:第[\d一二三四五六七八九十百]+次|召开|开的|常务会议|会议上|(?:审议|研究|听取|讨论)了?(?:哪些|什么|过))"
+)
+
+
+def parse_filters(norm: str, regions: Iterable[tuple[str, Place | None]] = ()) -> tuple[Filters, str, list[str]]:
+    """Filters named in a normalised question.
+
+    Args:
+        norm: the normalised question.
+        regions: the regions held by the index: (name as stored, gazetteer record if known).
+
+    Returns:
+        (filters, question with the filter words removed, year words kept as soft preferences).
+    """
+    filters = Filters()
+    topic = norm
+    soft: list[str] = []
+    pairs = list(regions)
+    known = {name for name, _ in pairs}
+    # --- places: every way of writing an indexed region, its city or its province
+    aliases: dict[str, set[str]] = {}
+    for stored, place in pairs:
+        aliases.setdefault(stored, set()).add(stored)
+        if place is None:
+            continue
+        for surface in (place.name, place.alias, place.alias + place.kind):
+            aliases.setdefault(surface, set()).add(stored)
+        if place.city:
+            city = gazetteer().lookup(place.city)
+            for surface in {place.city} | {c.alias for c in city}:
+                aliases.setdefault(surface, set()).add(place.city)
+        for p in gazetteer().lookup(place.province):
+            for surface in (p.name, p.alias):
+                aliases.setdefault(surface, set()).add(p.name)
+    removed: list[tuple[int, int]] = []
+    mentions = gazetteer().mentions(norm)
+    for mention in mentions:
+        surface = mention.surface
+        if surface in aliases:
+            names = aliases[surface]
+            # A more specific mention (深圳龙华区 → 龙华区) narrows a broader one (深圳).
+            filters.regions.extend(n for n in names if n not in filters.regions)
+            removed.append((mention.start, mention.end))
+        elif surface not in known and any(surface == p.name or p.level in ("province", "city") for p in mention.places):
+            # A place the index does not hold: a full name (美兰区, 海口市) or a city or province (北京).
+            filters.unknown_places.append(surface)
+            removed.append((mention.start, mention.end))
+    filters.regions = _most_specific(filters.regions, pairs)
+    # --- meeting number
+    for match in _NUMBER.finditer(norm):
+        value = cn_to_int(match.group(1))
+        if (
+            value
+            and value < 1000
+            and not re.search(r"(全会|全体会议|党代会|人大)", norm[match.end() : match.end() + 8])
+        ):
+            filters.meeting_number = value
+            removed.append(match.span())
+            break
+    # --- dates
+    for mention in find_dates(norm):
+        if mention.complete():
+            iso = f"{mention.year:04d}-{mention.month:02d}-{mention.day:02d}"
+            filters.date_from = filters.date_to = iso
+            removed.append((mention.start, mention.end))
+    if filters.date_from is None:
+        for match in _YEAR.finditer(norm):
+            after = norm[match.end() :]
+            if _MEETING_CONTEXT.match(after) or _is_leading_year(norm, match.start()):
+                year = int(match.group(1))
+                filters.date_from, filters.date_to = f"{year}-01-01", f"{year}-12-31"
+                removed.append(match.span())
+            else:
+                soft.append(match.group(1))
+        for word, months in _HALF.items():
+            if word in norm and filters.date_from:
+                filters.months = list(months)
+                break
+        for match in _MONTH.finditer(norm):
+            month = cn_to_int(match.group(1))
+            after = norm[match.end() :]
+            if month and 1 <= month <= 12 and (_MEETING_CONTEXT.match(after) or filters.date_from):
+                filters.months = [month]
+                removed.append(match.span())
+    for start, end in sorted(removed, reverse=True):
+        topic = topic[:start] + " " + topic[end:]
+    return filters, topic, soft
+
+
+def _is_leading_year(norm: str, start: int) -> bool:
+    """«2023年姑苏区审议了哪些规划»: a year opening the question scopes it."""
+    return start <= 2
+
+
+def _most_specific(names: list[str], pairs: list[tuple[str, Place | None]]) -> list[str]:
+    """Drop a city or province when one of its own districts is also named (深圳 + 龙华区 → 龙华区)."""
+    by_name = {stored: p for stored, p in pairs if p is not None}
+    counties = [by_name[n] for n in names if n in by_name]
+    out = []
+    for name in names:
+        if name not in by_name and any(name in (p.city, p.province) for p in counties):
+            continue
+        out.append(name)
+    return out
+
+
+def understand(
+    question: str, regions: Iterable[tuple[str, Place | None]] = (), explicit: Filters | None = None
+) -> Query:
+    """Normalise a question, find its type and its filters (explicit filters take precedence)."""
+    norm = normalize_query(question)
+    qtype = question_type(norm)
+    if qtype == "lookup":
+        filters, topic, soft = Filters(), norm, []
+    else:
+        filters, topic, soft = parse_filters(norm, regions)
+    if explicit is not None:
+        for key, value in asdict(explicit).items():
+            if value not in (None, [], ""):
+                setattr(filters, key, value)
+        if explicit.regions:
+            filters.unknown_places = []
+    topic = _QUESTION_WORDS.sub(" ", topic)
+    topic = re.sub(r"\s+", " ", topic).strip()
+    return Query(question, norm, qtype, filters, topic, soft)
