@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 from qa.chunks import Chunk
 from qa.normalize import normalize, normalize_query, strip_glosses
-from qa.query import Filters, Query
+from qa.query import Filters, Query, resolve_follow_up
 from qa.search import Hit, Searcher, coverage
 
 # Below this coverage a passage does not speak about the question's topic.
@@ -51,6 +51,7 @@ class Answer:
     question_type: str
     filters: dict
     citations: list[Citation] = field(default_factory=list)
+    interpreted_as: str | None = None  # a follow-up rewritten with the previous question's context
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -194,8 +195,15 @@ class Answerer:
             self._meetings[doc_id] = document["meeting"] if document else {}
         return self._meetings[doc_id]
 
-    def ask(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
-        """Answer one question."""
+    def ask(self, question: str, k: int = 5, filters: Filters | None = None, previous: str | None = None) -> Answer:
+        """Answer one question; ``previous`` gives context to follow-ups such as «那太仓呢？»."""
+        resolved = resolve_follow_up(question, previous, self.searcher.regions)
+        answer = self._ask(resolved, k, filters)
+        if resolved != question:
+            answer.question, answer.interpreted_as = question, resolved
+        return answer
+
+    def _ask(self, question: str, k: int, filters: Filters | None) -> Answer:
         query = self.searcher.understand(question, filters)
         words = self.searcher.topic_words(query)
         if query.qtype == "list" or (query.qtype == "what" and not words and not query.filters.is_empty()):

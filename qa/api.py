@@ -50,8 +50,9 @@ class Assistant:
     searcher: Searcher
     answerer: Answerer
 
-    def ask(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
-        return self.answerer.ask(question, k=k, filters=filters)
+    def ask(self, question: str, k: int = 5, filters: Filters | None = None, previous: str | None = None) -> Answer:
+        """Answer a question (``previous``: the question before it, for follow-ups)."""
+        return self.answerer.ask(question, k=k, filters=filters, previous=previous)
 
     def close(self) -> None:
         self.reader.close()
@@ -75,4 +76,44 @@ def open_assistant(
     return Assistant(reader, searcher, Answerer(searcher))
 
 
-__all__ = ["Assistant", "StoreError", "build_index", "embedder_for", "open_assistant", "update_index"]
+class LiveAssistant:
+    """An assistant that follows the index: after a build or update it answers from the new one.
+
+    Each question checks the index's CURRENT pointer (one small read); when a new generation is
+    live it is loaded and swapped in. Questions already running finish on the generation they
+    started with, so an update in progress never affects answers.
+    """
+
+    def __init__(self, settings: Settings, mode: str = "hybrid"):
+        import threading
+
+        self.settings = settings
+        self.mode = mode
+        self._lock = threading.Lock()
+        self._assistant: Assistant | None = None
+        self._generation: str | None = None
+        self._embedder: CachedEmbedder | None = None
+
+    def _pointer(self) -> str | None:
+        try:
+            return (Path(self.settings.index) / "CURRENT").read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+
+    def get(self) -> Assistant:
+        """The assistant for the live generation (loading it if it changed)."""
+        pointer = self._pointer()
+        with self._lock:
+            if self._assistant is None or pointer != self._generation:
+                assistant = open_assistant(self.settings, mode=self.mode, embedder=self._embedder)
+                self._embedder = assistant.searcher.embedder
+                # The old reader is not closed here: a question may still be running on it.
+                self._assistant, self._generation = assistant, assistant.reader.generation_dir.name
+            return self._assistant
+
+    def ask(self, question: str, k: int = 5, filters: Filters | None = None, previous: str | None = None) -> Answer:
+        """Answer from the live generation."""
+        return self.get().ask(question, k=k, filters=filters, previous=previous)
+
+
+__all__ = ["Assistant", "LiveAssistant", "StoreError", "build_index", "embedder_for", "open_assistant", "update_index"]

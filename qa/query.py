@@ -254,3 +254,61 @@ def understand(
     topic = _QUESTION_WORDS.sub(" ", topic)
     topic = re.sub(r"\s+", " ", topic).strip()
     return Query(question, norm, qtype, filters, topic, soft)
+
+
+# ---------------------------------------------------------------------------------------------
+# follow-up questions
+# ---------------------------------------------------------------------------------------------
+
+_FOLLOW_UP = re.compile(
+    r"^(?:那|那么|还有|再看看?|换成|换|如果是|要是)?(?P<rest>.{1,16}?)(?:的呢|呢|怎么样|如何|的情况)?[?？。]?$"
+)
+
+
+def resolve_follow_up(question: str, previous: str | None, regions: Iterable[tuple[str, Place | None]] = ()) -> str:
+    """Rewrite a follow-up that only makes sense with the previous question.
+
+    «那太仓呢？» after «姑苏区碳达峰方案何时审议» becomes «太仓碳达峰方案何时审议»: the new place,
+    year or meeting number takes the place of the old one; a full question is returned unchanged.
+    """
+    if not previous:
+        return question
+    norm = normalize_query(question)
+    match = _FOLLOW_UP.match(norm)
+    if not match or len(norm) > 18 or question_type(norm) not in ("what",):
+        return question
+    pairs = list(regions)
+    filters, topic, _soft = parse_filters(norm, pairs)
+    leftover = re.sub(r"[\s?？。!！]", "", topic)
+    leftover = re.sub(r"^(那么?|还有|再看看?|换成|换|如果是|要是)|(的呢|呢|怎么样|如何|的情况)$", "", leftover)
+    leftover = leftover.replace("的", "")
+    if leftover or (filters.is_empty() and not _YEAR.search(norm)):
+        return question
+    base = normalize_query(previous)
+    new_place = _place_surface(norm)
+    if new_place:
+        old_place = _place_surface(base)
+        base = base.replace(old_place, new_place, 1) if old_place else new_place + base
+    new_year = _YEAR.search(norm)
+    if new_year:
+        old_year = _YEAR.search(base)
+        base = base.replace(old_year.group(0), new_year.group(0), 1) if old_year else new_year.group(0) + base
+    new_number = _NUMBER.search(norm)
+    if new_number:
+        old_number = _NUMBER.search(base)
+        if old_number:
+            base = base.replace(old_number.group(0), new_number.group(0), 1)
+    return base
+
+
+def _place_surface(text: str) -> str | None:
+    mentions = [m for m in gazetteer().mentions(text) if m.places]
+    if not mentions:
+        return None
+    # Adjacent mentions (深圳龙华区) are one place expression.
+    first = mentions[0]
+    end = first.end
+    for mention in mentions[1:]:
+        if mention.start == end:
+            end = mention.end
+    return text[first.start : end]
