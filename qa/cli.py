@@ -269,6 +269,18 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# qa serve
+# ---------------------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.web import serve
+
+    settings = _settings_from(args, settings)
+    return int(serve(settings, host=args.host, port=args.port) or 0)
+
+
+# ---------------------------------------------------------------------------------------------
 # entry point
 # ---------------------------------------------------------------------------------------------
 
@@ -323,6 +335,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="start the web assistant (Gradio)")
+    index_options(p)
+    p.add_argument("--source", help="folder to index on first start when there is no index (default: data/minutes)")
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 
