@@ -77,6 +77,9 @@ _YMD = re.compile(
 )
 _CN_YMD = re.compile(rf"(?P<y>[{CN_NUM}]{{4}})年(?P<m>[{CN_NUM}]{{1,3}})月(?P<d>[{CN_NUM}]{{1,3}})日")
 _MD = re.compile(r"(?<![\d年./-])(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*(?:日|号)")
+_CN_MD = re.compile(
+    r"(?<![〇零○一二三四五六七八九十年])(?P<m>十[一二]?|[一二三四五六七八九])月(?P<d>[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])[日号]"
+)
 # 月 (and 年) dropped by a website: 1110日, 1123日, 202291日.
 _BROKEN = re.compile(r"(?<![\d月年./-])(?P<digits>\d{3,8})日")
 # 年/月/日 replaced by '-': a meeting line starting "3-24,".
@@ -117,6 +120,10 @@ def find_dates(text: str) -> list[DateMention]:
     for m in _MD.finditer(text):
         mo, d = int(m["m"]), int(m["d"])
         if _valid(None, mo, d):
+            add(DateMention(m.start(), m.end(), None, mo, d, "month_day"))
+    for m in _CN_MD.finditer(text):
+        mo, d = cn_to_int(m["m"]), cn_to_int(m["d"])
+        if mo and d and _valid(None, mo, d):
             add(DateMention(m.start(), m.end(), None, mo, d, "month_day"))
     for m in _BROKEN.finditer(text):
         add(DateMention(m.start(), m.end(), None, None, None, "broken:" + m["digits"]))

@@ -167,6 +167,23 @@ _LABEL = re.compile(
 _TOP = re.compile(r"^(?P<num>[一二三四五六七八九十]+)\s*[、.]\s*")
 _PAREN = re.compile(r"^\((?P<num>[一二三四五六七八九十]+)\)\s*")
 _ARABIC = re.compile(r"^(?P<num>\d{1,2})\s*[.、．](?!\d)\s*")
+_AGENDA = re.compile(
+    r"^(?:议题|议程|事项)\s*(?P<num>[一二三四五六七八九十\d]+)\s*[:、.]?\s*|^第(?P<num2>[一二三四五六七八九十]+)项\s*[:、]?\s*"
+)
+# Item numbering schemes, most formal first: the first one that numbers the body from 1 wins.
+_SCHEMES: list[tuple[re.Pattern[str], int]] = [(_TOP, 1), (_PAREN, 2), (_AGENDA, 2), (_ARABIC, 2)]
+
+
+def _marker(pattern: re.Pattern[str], text: str) -> tuple[str, int] | None:
+    """(numeral as written, value) when ``text`` starts with this scheme's marker."""
+    match = pattern.match(text)
+    if not match:
+        return None
+    number = match.groupdict().get("num") or match.groupdict().get("num2") or ""
+    value = cn_to_int(number)
+    return (number, value) if value else None
+
+
 _TAIL = re.compile(
     r"^(?:附[:]|附件|出席[:]|出席人员|出席会议|列席[:]|列席人员|请假[:]|缺席[:]|记录[:]|记录人|分送[:]|主送[:]|抄送[:]|抄报[:]|"
     r"\(此件|整理$|[^,。]{0,30}整理$)"
@@ -376,6 +393,12 @@ class _Parser:
         m = self.m
         texts = [opening, header, *self.norm.hints[:3]]
         for text in texts:
+            after = re.search(rf"常务会议?\s*\(\s*第?\s*([\d{CN_NUM}]+)\s*次\s*\)", text)
+            if after and cn_to_int(after.group(1)):
+                m.meeting_number = cn_to_int(after.group(1))
+                name_end = after.start() + 4  # just past 常务会议; the (第5次) part is kept as written
+                m.meeting = _meeting_phrase(text, after.start(), name_end) + text[name_end : after.end()]
+                break
             for match in _MEETING.finditer(text):
                 before = text[: match.start()]
                 if _BAD_BEFORE_NUM.search(before) or re.search(r"传达[^。;,]{0,20}$", before):
@@ -569,13 +592,13 @@ class _Parser:
         body = [p for p in body if not _TIMESTAMP.match(p.text)]
         overview: list[_Para] = self.paras[: opening + 1]
         items: list[list[_Para]] = []
-        numbered = [p for p in body if _TOP.match(p.text)]
-        if numbered and cn_to_int(_TOP.match(numbered[0].text).group("num")) == 1:  # type: ignore[union-attr]
-            items, extra = _group_numbered(body, _TOP)
-            overview += extra
-        elif [p for p in body if _PAREN.match(p.text)] and _PAREN.match(body[0].text if body else ""):
-            items, extra = _group_numbered(body, _PAREN)
-            overview += extra
+        for pattern, minimum in _SCHEMES:
+            values = [mark[1] for p in body if (mark := _marker(pattern, p.text))]
+            # A scheme numbers the agenda when it starts at 1 and counts up (1, 2, 3 …).
+            if len(values) >= minimum and values[:minimum] == list(range(1, minimum + 1)):
+                items, extra = _group_numbered(body, pattern)
+                overview += extra
+                break
         else:
             items, extra = self._group_prose(body)
             overview += extra
@@ -676,11 +699,11 @@ class _Parser:
         first = paras[0].text
         number = None
         heading_text = first
-        for pattern in (_TOP, _PAREN):
-            match = pattern.match(first)
-            if match:
-                number = match.group("num")
-                heading_text = first[match.end() :]
+        for pattern, _minimum in _SCHEMES:
+            marker = _marker(pattern, first)
+            if marker:
+                number = marker[0]
+                heading_text = first[pattern.match(first).end() :]  # type: ignore[union-attr]
                 if not heading_text and len(paras) > 1:
                     heading_text = paras[1].text
                 break
@@ -699,9 +722,9 @@ class _Parser:
     def _subitems(self, paras: list[_Para]) -> list[SubItem]:
         marks = []
         for i, para in enumerate(paras):
-            match = _PAREN.match(para.text) or _ARABIC.match(para.text)
-            if match:
-                marks.append((i, match.group("num")))
+            marker = _marker(_PAREN, para.text) or _marker(_ARABIC, para.text)
+            if marker:
+                marks.append((i, marker[0]))
         if not marks:
             return []
         subs = []
@@ -819,8 +842,8 @@ def _group_numbered(body: list[_Para], pattern: re.Pattern[str]) -> tuple[list[l
     before: list[_Para] = []
     expected = 1
     for para in body:
-        match = pattern.match(para.text)
-        if match and cn_to_int(match.group("num")) == expected:
+        marker = _marker(pattern, para.text)
+        if marker and marker[1] == expected:
             items.append([para])
             expected += 1
             continue

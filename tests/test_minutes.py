@@ -270,3 +270,19 @@ def test_not_minutes_parses_with_a_warning():
 
 def test_truncated_page_is_flagged():
     assert any("truncated" in w for w in parse_file(EXTERNAL / "ext_028.html").warnings)
+
+
+def test_other_numbering_schemes_and_date_forms():
+    m = parse_text(
+        "二〇二四年十二月十三日下午，区长张三主持召开区政府常务会议（第5次）。\n"
+        "议题一：审议《某某区安全生产专项整治方案》\n会议原则同意该方案。\n"
+        "议题二：听取财政局关于预算执行情况的汇报\n会议要求加强预算管理。\n"
+    )
+    assert (m.date, m.date_inferred, m.meeting_number, m.chair) == ("2024-12-13", False, 5, "张三")
+    assert [(i.number, i.heading) for i in m.items[1:]] == [
+        ("一", "审议《某某区安全生产专项整治方案》"),
+        ("二", "听取财政局关于预算执行情况的汇报"),
+    ]
+    m = parse_text("3月5日，县长李四主持召开县政府第12次常务会议。\n1.审议《县城总体规划》。会议同意。\n2.听取教育局工作汇报。\n")
+    assert [i.number for i in m.items[1:]] == ["1", "2"]
+    assert any("could not be completed" in w for w in m.warnings)  # no year anywhere: said, not guessed
