@@ -285,12 +285,29 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage dump): «qa: error: …»."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        _err(f"error: {message} (see: {self.prog} --help)")
+        raise SystemExit(2)
+
+
+def _iso_date(value: str) -> str:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date in the form YYYY-MM-DD") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="qa",
         description="纪要问答: question answering with citations over government executive-meeting minutes.",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("parse", help="parse minutes and show their metadata and agenda items")
     p.add_argument("files", nargs="+", help="files or folders (.txt .md .html .docx .pdf)")
@@ -323,8 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
     index_options(p)
     p.add_argument("--k", type=int, default=5, help="citations to return (default 5)")
     p.add_argument("--region", action="append", help="only this region (repeatable)")
-    p.add_argument("--date-from", help="only meetings on or after YYYY-MM-DD")
-    p.add_argument("--date-to", help="only meetings on or before YYYY-MM-DD")
+    p.add_argument("--date-from", type=_iso_date, help="only meetings on or after YYYY-MM-DD")
+    p.add_argument("--date-to", type=_iso_date, help="only meetings on or before YYYY-MM-DD")
     p.add_argument("--meeting-number", type=int, help="only the meeting with this number")
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
     p.set_defaults(func=cmd_ask)

@@ -194,10 +194,22 @@ def strip_glosses(text: str) -> str:
     return _TAG.sub("", _PINYIN.sub("", text))
 
 
+# Characters OpenCC changes that are also ordinary simplified characters in names (毛华乾).
+_AMBIGUOUS = set("乾")
+
+
 def normalize_query(text: str) -> str:
-    """Normalise a question or a pasted sentence the same way documents are normalised."""
+    """Normalise a question or a pasted sentence the same way documents are normalised.
+
+    A question is short, so one traditional character is enough to convert it (姑蘇區…), unless
+    the only change would be an ambiguous character such as 乾.
+    """
     aligned = _Aligned(text, list(range(len(text))))
     _char_steps(aligned)
+    converted = to_simplified(aligned.text)
+    changed = {a for a, b in zip(aligned.text, converted, strict=False) if a != b}
+    if len(converted) == len(aligned.text) and changed - _AMBIGUOUS:
+        aligned.text = converted
     return _MULTISPACE.sub(" ", aligned.text.replace("\n", " ")).strip()
 
 

@@ -118,3 +118,10 @@ def test_build_with_a_bad_file_reports_it_and_indexes_the_rest(tmp_path):
     assert result.stderr.strip() == "qa: empty.txt: empty file"
     stats = json.loads(run_qa("index", "stats", "--index", str(index), "--json").stdout)
     assert stats["documents"] == 1
+
+
+def test_usage_errors_are_one_line():
+    for args in (("ask", "x", "--date-from", "2024-13-01"), ("nosuch",), ("ask", "--k", "x", "y")):
+        result = run_qa(*args)
+        assert result.returncode == 2
+        assert result.stderr.startswith("qa: error:") and result.stderr.strip().count("\n") == 0
