@@ -31,6 +31,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
+
 from qa.api import LiveAssistant, embedder_for
 from qa.config import Settings
 from qa.store import IndexWriter, Manifest, StoreError, WriteReport, current_generation
@@ -802,8 +804,6 @@ _SCROLL_JS = """
 
 
 def _theme():
-    import gradio as gr
-
     # Local fonts only: the default theme would fetch web fonts, and there may be no network.
     fonts = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "system-ui", "sans-serif"]
     return gr.themes.Soft(primary_hue="blue", neutral_hue="slate", font=fonts, font_mono=["monospace"])
@@ -815,8 +815,6 @@ def build_app(settings: Settings, start_build: bool = True):
     With no index and ``start_build``, a first build from ``settings.source`` starts in the
     background; the page shows its progress and answers once it is done.
     """
-    import gradio as gr
-
     core = WebAssistant(settings)
     if start_build:
         core.start_first_build()

@@ -283,6 +283,8 @@ def test_other_numbering_schemes_and_date_forms():
         ("一", "审议《某某区安全生产专项整治方案》"),
         ("二", "听取财政局关于预算执行情况的汇报"),
     ]
-    m = parse_text("3月5日，县长李四主持召开县政府第12次常务会议。\n1.审议《县城总体规划》。会议同意。\n2.听取教育局工作汇报。\n")
+    m = parse_text(
+        "3月5日，县长李四主持召开县政府第12次常务会议。\n1.审议《县城总体规划》。会议同意。\n2.听取教育局工作汇报。\n"
+    )
     assert [i.number for i in m.items[1:]] == ["1", "2"]
     assert any("could not be completed" in w for w in m.warnings)  # no year anywhere: said, not guessed
