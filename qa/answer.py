@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 from qa.chunks import Chunk
 from qa.normalize import normalize, normalize_query, strip_glosses
-from qa.query import Filters, Query, resolve_follow_up
+from qa.query import GENERIC_FOCUS, Filters, Query, resolve_follow_up
 from qa.search import Hit, Searcher, coverage
 
 # Below this coverage a passage does not speak about the question's topic.
@@ -95,71 +95,42 @@ def display(text: str) -> str:
     return re.sub(r"[ \t]*\n\s*", "", text).strip()
 
 
-_FOCUS = re.compile(r"(?:什么样的?|什么|哪些|哪个|哪种|何种|哪类|多少|几)([\u4e00-\u9fff]{1,4})")
-_FOCUS_VERB = re.compile(r"([\u4e00-\u9fff]{2})(?:什么样的?|什么|哪些|哪个|哪种|何种|多少)")
-_ACTIONS = (
-    "审议",
-    "通过",
-    "听取",
-    "研究",
-    "部署",
-    "传达",
-    "学习",
-    "通报",
-    "同意",
-    "决定",
-    "要求",
-    "强调",
-    "提出",
-    "印发",
-    "修改",
-    "落实",
-    "汇报",
-)
-
-
-def question_focus(question: str) -> list[str]:
-    """What the question asks for: the noun after 什么/哪些 (原则, 场所) and the verb before it (坚持)."""
-    words = [m.group(1) for m in _FOCUS.finditer(question)]
-    words += [m.group(1) for m in _FOCUS_VERB.finditer(question) if m.group(1) not in ("会议", "要求", "是否")]
-    return [w for w in words if w not in ("会议", "常务会议", "时候", "时间", "单位", "部门")]
-
-
 _CUES = {
     "who": re.compile(r"请|由|提交|提请|牵头|负责|汇报|起草|修改完善|会同|联合|交由|报送|上报"),
     "when": re.compile(r"\d{1,2}月\d{1,2}日|\d{4}年"),
     "chair": re.compile(r"主持"),
     "number": re.compile(r"第[\d一二三四五六七八九十百]+次"),
 }
+_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万两]+[个项份次万亿吨亩人家条]")
 
 
-def best_sentence(
-    chunk: Chunk, words: list[str], weights: list[float], qtype: str, question: str = ""
-) -> tuple[int, int]:
-    """The span (within the chunk text) of the sentence that best supports the answer."""
+def cue_score(norm: str, query: Query) -> float:
+    """How well a sentence fits what the question asks for, apart from its topic words."""
+    score = 0.0
+    cue = _CUES.get(query.qtype)
+    if cue and cue.search(norm):
+        score += 0.3
+    # Generic focus nouns (单位, 文件) name the kind of answer and would favour any sentence using them.
+    score += 0.5 * sum(1 for f in query.focus if f in norm and f not in GENERIC_FOCUS)
+    score += 1.0 * sum(1 for v in query.verbs if v in norm)
+    if query.quantity and _NUMBER.search(norm):
+        score += 0.4
+    return score
+
+
+def best_sentence(chunk: Chunk, words: list[str], weights: list[float], query: Query) -> tuple[int, int, float]:
+    """The span (within the chunk text) of the sentence that best supports the answer, and its score."""
     spans = sentences(chunk.text)
     if not spans:
-        return 0, len(chunk.text)
-    cue = _CUES.get(qtype)
-    verbs = [v for v in ("提交", "提请", "牵头", "汇报", "修改完善", "起草", "负责", "报送") if v in question]
-    focus = question_focus(question)
-    actions = [a for a in _ACTIONS if a in question]
-    quantity = bool(re.search(r"多少|几[个项份次万亿吨亩人家条]", question))
-    best, best_score = spans[0][:2], -1.0
+        return 0, len(chunk.text), 0.0
+    best = (spans[0][0], spans[0][1], -1.0)
     for index, (start, end, norm) in enumerate(spans):
-        score = coverage(words, weights, norm) if words else 0.0
-        if cue and cue.search(norm):
-            score += 0.3
-        score += 0.4 * sum(1 for v in verbs if v in norm)
-        score += 0.5 * sum(1 for f in focus if f in norm)
-        score += 0.15 * min(2, sum(1 for a in actions if a in norm))
-        if quantity and re.search(r"\d|[一二三四五六七八九十百千万两]+[个项份次万亿吨亩人家条]", norm):
-            score += 0.4
+        score = (coverage(words, weights, norm) if words else 0.0) + cue_score(norm, query)
         if re.match(r"^[一二三四五六七八九十]+、", norm) and len(norm) < 60:
             score -= 0.2  # a heading repeats the topic but rarely answers
         score -= 0.001 * index  # earlier sentences win ties
-        if score > best_score:
-            best, best_score = (start, end), score
+        if score > best[2]:
+            best = (start, end, score)
     return best
 
 
@@ -206,7 +177,9 @@ class Answerer:
     def _ask(self, question: str, k: int, filters: Filters | None) -> Answer:
         query = self.searcher.understand(question, filters)
         words = self.searcher.topic_words(query)
-        if query.qtype == "list" or (query.qtype == "what" and not words and not query.filters.is_empty()):
+        if query.qtype in ("what", "who") and not words and not query.filters.is_empty():
+            return self._meeting_answer(query, k)
+        if query.qtype == "list":
             return self._list_answer(query, k)
         hits = self.searcher.search(query, k=k)
         weights = [self.searcher._idf(w) for w in words]
@@ -246,7 +219,7 @@ class Answerer:
         elif qtype == "number" or (qtype in ("when", "which_meeting") and chunk.kind == "overview" and not words):
             start, end = _meeting_sentence(chunk.text)
         else:
-            start, end = best_sentence(chunk, words, weights, qtype, query.norm)
+            start, end, _score = best_sentence(chunk, words, weights, query)
             start, end = _extend_short(chunk.text, start, end)
         return Citation(
             rank=rank,
@@ -303,10 +276,42 @@ class Answerer:
         if qtype == "which_meeting":
             return f"{self._when(chunk)}召开的{name}，{citation.item}。[1]\n{quote}"
         if qtype == "who":
-            short = _who(citation.sentence, query.norm)
+            short = _who(citation.sentence, query)
             lead = f"{short}。" if short else ""
             return f"{lead}{quote}[1]\n{where}"
         return f"{quote}[1]\n{where}"
+
+    def _meeting_answer(self, query: Query, k: int) -> Answer:
+        """A question about one meeting without a topic («…共研究了几项议题», «…学习了哪些法规»).
+
+        The sentence of that meeting that best fits what is asked (focus noun, verb, a number)
+        answers it; if none fits, the meeting's agenda does.
+        """
+        hits = self.searcher.list_matches(query)
+        docs = sorted({h.chunk.doc_id for h in hits})
+        if not hits:
+            return self._not_found(query, [])
+        specific = [f for f in query.focus if f not in GENERIC_FOCUS]
+        agenda_verbs = {"研究", "审议", "听取", "讨论", "部署", "学习", "传达", "通报", "通过", "审定"}
+        asks_agenda = not specific and not query.quantity and set(query.verbs) <= agenda_verbs
+        if len(docs) <= 3 and not asks_agenda:
+            scored = []
+            for hit in hits:
+                start, end, score = best_sentence(hit.chunk, [], [], query)
+                scored.append((score, hit.chunk.item_index, hit, start, end))
+            scored.sort(key=lambda s: (-s[0], s[1]))
+            if scored and scored[0][0] >= 0.5:
+                ranked = [s[2] for s in scored[:k]]
+                citations = [self._cite(i + 1, hit, [], [], query) for i, hit in enumerate(ranked)]
+                top = ranked[0].chunk
+                name = " ".join(p for p in (top.region or "", top.meeting or "常务会议") if p)
+                quote = "「" + display(citations[0].sentence) + "」"
+                text = f"{quote}[1]\n出处：{name}（{_cn_date(top.date)}），{citations[0].item}"
+                if query.qtype == "who":
+                    short = _who(citations[0].sentence, query)
+                    text = (f"{short}。" if short else "") + text
+                return Answer(query.text, text, True, query.qtype, query.filters.to_dict(), citations)
+        return self._list_answer(query, k)
 
     def _list_answer(self, query: Query, k: int) -> Answer:
         """Meetings (and their matching items) for «哪些会议…», or a meeting's agenda."""
@@ -318,12 +323,13 @@ class Answerer:
         by_doc: dict[str, list[Hit]] = {}
         for hit in hits:
             by_doc.setdefault(hit.chunk.doc_id, []).append(hit)
+        agenda = not words
         for doc, doc_hits in by_doc.items():
             items = [h for h in doc_hits if h.chunk.kind != "overview"]
             # A meeting is cited by its items; its overview only when no item matched (or for agendas).
-            by_doc[doc] = sorted(items or doc_hits, key=lambda h: (h.chunk.item_index, h.chunk.chunk_id))
+            keep = doc_hits if agenda else (items or doc_hits)
+            by_doc[doc] = sorted(keep, key=lambda h: (h.chunk.item_index, h.chunk.chunk_id))
         ordered = sorted(by_doc, key=lambda d: (by_doc[d][0].chunk.date or "", d))
-        agenda = not words
         per_meeting = 12 if len(ordered) == 1 or agenda else 3
         citations: list[Citation] = []
         lines: list[str] = []
@@ -332,10 +338,15 @@ class Answerer:
             name = " ".join(p for p in (first.region or "", first.meeting or "常务会议") if p)
             refs = []
             for hit in by_doc[doc][:per_meeting]:
-                if hit.chunk.kind == "overview" and agenda and len(by_doc[doc]) > 1:
+                # An agenda cites items; the overview only when it holds what was asked («审议《…》《…》»).
+                overview = hit.chunk.kind == "overview" and agenda and len(by_doc[doc]) > 1
+                if overview and (not query.verbs or best_sentence(hit.chunk, [], [], query)[2] < 0.5):
                     continue
                 citations.append(self._cite(len(citations) + 1, hit, words, weights, query))
-                refs.append(f"{citations[-1].item}[{len(citations)}]")
+                label = citations[-1].item
+                if hit.chunk.kind == "overview":
+                    label = _clip(display(citations[-1].sentence), 80)
+                refs.append(f"{label}[{len(citations)}]")
             lines.append(f"{number}. {_cn_date(first.date)} {name}：" + "；".join(refs))
         if agenda:
             head = "这次会议的议题：" if len(ordered) == 1 else f"符合条件的会议共{len(ordered)}次，议题如下："
@@ -351,15 +362,24 @@ _WHO = [
     re.compile(r"请([^,，。；;]{2,24}?)(?:根据|依据|按照|结合|进一步|会同|抓紧|尽快|牵头|修改)"),
     re.compile(r"(?:听取了?|听取并原则同意)([^,，。；;]{2,24}?)(?:关于|有关|就|所作|的汇报|汇报)"),
     re.compile(r"^(?:\([一二三四五六七八九十]\))?([^,，。；;]{2,20}?)(?:就|向会议)"),
+    re.compile(r"同意([^,，。；;《]{2,30}?)(?:提出|提交|起草|上报)的"),
 ]
 
 
-def _who(sentence: str, question: str) -> str | None:
+def _who(sentence: str, query: Query) -> str | None:
     """The unit named in a supporting sentence: 市委常委会, 姑苏生态环境局, 县经信局 …"""
     norm = normalize_query(sentence)
+    question = query.norm
+    for verb in query.object_verbs:
+        # «移交给哪个单位» → what follows 移交 in the sentence: 国资中心.
+        if verb not in ("汇报", "提交", "提请", "牵头", "负责", "修改", "修改完善", "落实", "起草", "提出"):
+            target = r"(?:给|至|到)?([^,，。；;]{2,16}?)(?:之后|以后|后|,|，|。|；|;|$)"
+            after = re.search(re.escape(verb) + target, norm)
+            if after:
+                return after.group(1).strip()
     order = _WHO
-    if re.search(r"汇报", question):
-        order = [_WHO[3], _WHO[4], *_WHO[:3]]
+    if re.search(r"汇报|提出|起草", question):
+        order = [_WHO[5], _WHO[3], _WHO[4], *_WHO[:3]]
     elif re.search(r"提交|提请|报", question):
         order = _WHO
     else:
@@ -369,6 +389,10 @@ def _who(sentence: str, question: str) -> str | None:
         if match:
             return match.group(1).strip()
     return None
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _extend_short(text: str, start: int, end: int, minimum: int = 40) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 from qa.dates import CN_NUM, cn_to_int, find_dates
 from qa.normalize import normalize_query
@@ -50,6 +51,10 @@ class Query:
     filters: Filters
     topic: str  # the question without filters and question words: what it is about
     date_words: list[str] = field(default_factory=list)  # year mentions kept as a soft preference
+    focus: list[str] = field(default_factory=list)  # what is asked for: 原则 in «坚持什么原则»
+    verbs: list[str] = field(default_factory=list)  # the action asked about: 移交 in «移交给哪个单位»
+    object_verbs: list[str] = field(default_factory=list)  # verbs whose object is asked: 移交 (not 修改)
+    quantity: bool = False  # «多少», «几项»: the answer is a number
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,9 +91,89 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 _QUESTION_WORDS = re.compile(
-    r"(?:怎么|如何|怎样)[\u4e00-\u9fff]{0,3}?的?(?=[?？。]|$)|请问|是哪天|哪一天|哪天|何时|什么时候|什么时间|几月几[日号]|是谁|由谁|谁|哪位|哪些|哪个|哪次|哪一次|哪场|"
-    r"第几次|几次|多少次|什么样的?|什么|怎么样|怎样|如何|多少|是否|有没有|吗|呢|[?？。!！]"
+    r"(?:怎么|如何|怎样)[\u4e00-\u9fff]{0,3}?的?(?=[?？。]|$)|请问|是哪天|哪一天|哪天|何时|什么时候|什么时间|几月几[日号]|"
+    r"是谁|由谁|谁|哪位|哪些|哪个|哪家|哪次|哪一次|哪场|哪几[个份项条次件位家批种类]?|第几次|几次|多少次|"
+    r"几[个份项条件位家批种类万亿吨亩人]|什么样的?|什么|怎么样|怎样|如何|多少|是否|有没有|吗|呢|[?？。!！]"
 )
+
+
+_WH_WORDS = {"什么", "什么样", "哪些", "哪个", "哪家", "哪种", "何种", "哪类", "哪几", "多少", "几", "谁", "哪位", "哪"}
+_SKIP = {"给", "到", "向", "由", "了", "是", "的", "要", "被", "对", "在", "有", "为", "样"}
+_MEASURES = {"项", "份", "个", "条", "件", "位", "家", "批", "种", "类"}
+_NOT_VERBS = {"会议", "常务", "是否", "主持", "召开", "开的", "单位", "部门", "机构", "常务会议"}
+# Category nouns that name the kind of answer, not its topic: «哪些文件», «什么要求».
+GENERIC_FOCUS = frozenset(
+    "文件 法律法规 法规 事项 议题 内容 问题 方面 材料 单位 部门 机构 场所 原则 要求 措施 工作 东西 情况 精神 会议 "
+    "举措 安排 部署 决定 结果 意见 人".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _tagger():
+    """jieba with part-of-speech tags (loaded once: a question needs verbs told from nouns)."""
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for word in ("什么样", "哪几"):
+        tokenizer.add_word(word, freq=100000, tag="r")
+    return jieba.posseg.POSTokenizer(tokenizer)
+
+
+_VERB_TAGS = ("v", "vn", "vd", "nz")
+_NOT_VERB_TAGS = {"n", "nr", "nrt", "nt", "nrfg", "m", "mq", "f", "r", "t", "q", "p", "d", "c", "u", "uj", "ul", "x",
+                  "s", "eng", ""}
+
+
+def question_focus(norm: str) -> tuple[list[str], list[str], list[str], bool]:
+    """What a question asks for: (focus nouns, verbs next to the question word, the verbs whose object
+    it is, wants a number).
+
+    «太仓璜泾镇安全生产要坚持什么原则» → (原则, 坚持); «移交给哪个单位» → (单位, 移交);
+    «由哪个单位修改完善» → (单位, 修改 完善); «多少吨» → a number. Part-of-speech tags keep the
+    subject (规划 in «规划由哪个单位…») from being taken for the action.
+    """
+    tagged = [(w, f) for w, f in _tagger().lcut(norm) if w.strip()]
+    focus: list[str] = []
+    verbs: list[str] = []
+    objects: list[str] = []  # verbs whose object is the question word
+    for i, (token, _flag) in enumerate(tagged):
+        prefixes = ("哪几", "哪个", "哪些", "几")
+        wh = token if token in _WH_WORDS else next((w for w in prefixes if token.startswith(w)), None)
+        if wh is None:
+            continue
+        noun = token[len(wh):] or None
+        j = i + 1
+        while noun is None and j < len(tagged) and tagged[j][0] in _SKIP:
+            j += 1
+        if noun is None and j < len(tagged) and re.match(r"[\u4e00-\u9fff]", tagged[j][0]):
+            noun, j = tagged[j][0], j + 1
+        if noun in _MEASURES and j < len(tagged) and re.match(r"[\u4e00-\u9fff]{2}", tagged[j][0]):
+            noun, j = tagged[j][0], j + 1  # 几项议题 → 议题
+        if noun and noun not in ("时候", "时间") and not noun.endswith("次"):
+            focus.append(noun)
+        # Verbs right after the asked-for noun: «哪个单位修改完善».
+        while j < len(tagged) and tagged[j][1].startswith(_VERB_TAGS) and tagged[j][0] not in _NOT_VERBS:
+            if len(tagged[j][0]) >= 2:
+                verbs.append(tagged[j][0])
+            j += 1
+        # The verb the question word is the object of: «移交给哪个单位», «坚持什么原则».
+        k = i - 1
+        while k >= 0 and tagged[k][0] in ("给", "到", "向", "了", "是", "要", "为"):
+            k -= 1
+        before = tagged[k] if k >= 0 else ("", "")
+        # jieba's tags are unreliable for rarer verbs (新建 is tagged as a place): reject only clear nouns.
+        verb_like = before[1].startswith(_VERB_TAGS) or before[1] not in _NOT_VERB_TAGS
+        if verb_like and len(before[0]) >= 2 and before[0] not in _NOT_VERBS:
+            verbs.append(before[0])
+            objects.append(before[0])
+    quantity = bool(re.search(r"多少|几[个份项条次万亿吨亩人家]|哪几份", norm))
+    focus = list(dict.fromkeys(focus))
+    return focus, [v for v in dict.fromkeys(verbs) if v not in focus], list(dict.fromkeys(objects)), quantity
 
 
 def question_type(norm: str) -> str:
@@ -172,8 +257,11 @@ def parse_filters(norm: str, regions: Iterable[tuple[str, Place | None]] = ()) -
             # A more specific mention (深圳龙华区 → 龙华区) narrows a broader one (深圳).
             filters.regions.extend(n for n in names if n not in filters.regions)
             removed.append((mention.start, mention.end))
-        elif surface not in known and any(surface == p.name or p.level in ("province", "city") for p in mention.places):
+        elif surface not in known and any(
+            (surface == p.name and len(surface) > 2) or p.level in ("province", "city") for p in mention.places
+        ):
             # A place the index does not hold: a full name (美兰区, 海口市) or a city or province (北京).
+            # Two-character full names (城区, 郊区, 矿区) are ordinary words in a question.
             filters.unknown_places.append(surface)
             removed.append((mention.start, mention.end))
     filters.regions = _most_specific(filters.regions, pairs)
@@ -253,7 +341,8 @@ def understand(
             filters.unknown_places = []
     topic = _QUESTION_WORDS.sub(" ", topic)
     topic = re.sub(r"\s+", " ", topic).strip()
-    return Query(question, norm, qtype, filters, topic, soft)
+    focus, verbs, objects, quantity = question_focus(norm)
+    return Query(question, norm, qtype, filters, topic, soft, focus, verbs, objects, quantity)
 
 
 # ---------------------------------------------------------------------------------------------
