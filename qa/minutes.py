@@ -135,13 +135,15 @@ _TITLE_WORD = r"(?:常务副(?:区|县|市|旗|州)长|副?(?:区|县|市|旗|�
 _TITLE_CHAIN = (
     rf"(?:[{_HAN}]{{0,14}}?(?:书记|主任|常委|委员|成员|区长|县长|市长|主席)[、,]\s*)*[{_HAN}]{{0,12}}?{_TITLE_WORD}"
 )
+# Between the chair's name and 主持: a place (在区政府817会议室) or a delegation (受市长委托).
+_BEFORE_CHAIR = r"(?:受[^,。;]{1,12}?委托)?(?:在[^,。;]{1,24})?"
 _CHAIR_PATTERNS = [
     # 会议主持人: 区委副书记、区长杨福涛
     re.compile(rf"主持人?\s*[:]\s*(?P<title>{_TITLE_CHAIN})?(?P<name>{NAME})(?:同志)?\s*$", re.M),
     # 区委副书记、区长常晓勇主持 / 会议由区长王敏主持 / 区长戴士福在区政府817会议室主持召开
-    re.compile(rf"(?P<title>{_TITLE_CHAIN})(?P<name>{NAME})(?:同志)?(?:在[^,。;]{{1,24}})?主持"),
+    re.compile(rf"(?P<title>{_TITLE_CHAIN})(?P<name>{NAME})(?:同志)?{_BEFORE_CHAIR}主持"),
     # 万利区长主持召开 / 吴敬宇常务副市长主持召开 / 陈禺县长主持会议
-    re.compile(rf"(?:^|[,。;:、)\s])(?P<name>{NAME})(?P<title>{_TITLE_WORD})(?:同志)?(?:在[^,。;]{{1,24}})?主持"),
+    re.compile(rf"(?:^|[,。;:、)\s])(?P<name>{NAME})(?P<title>{_TITLE_WORD})(?:同志)?{_BEFORE_CHAIR}主持"),
     # A headline that names the chair only: 郭海磊主持召开县政府第49次常务会议
     re.compile(rf"^(?P<name>{NAME})主持召开", re.M),
 ]
@@ -156,7 +158,9 @@ _BAD_BEFORE_NUM = re.compile(r"[下上本该每这此前后]$")
 _YEAR_OF_MEETING = re.compile(
     rf"((?:19|20)\d{{2}})\s*年度?\s*(?:第[\d{CN_NUM}]+次|[^,。]{{0,12}}?党组|[^,。]{{0,6}}?常务)|[〔\[(]((?:19|20)\d{{2}})[〕\])]\s*第"
 )
-_DOC_NUMBER = re.compile(rf"[{_HAN}]{{2,12}}[〔﹝\[【(]\s*\d{{4}}\s*[〕﹞\]】)]\s*\d+\s*号|^第\s*\d+\s*号$", re.M)
+_DOC_NUMBER = re.compile(
+    rf"[{_HAN}]{{0,12}}[〔﹝\[【(]\s*\d{{4}}\s*[〕﹞\]】)]\s*\d+\s*号|^第\s*\d+\s*号$", re.M
+)
 _OFFICE = re.compile(rf"[{_HAN}]{{2,30}}?(?:党政办公室|办公室)")
 _TIME_OF_DAY = re.compile(r"^\s*(?:\([^)]{1,6}\))?\s*(上午|下午|晚上|晚间|晚|早上|中午|傍晚)")
 _LABEL = re.compile(
@@ -185,7 +189,8 @@ def _marker(pattern: re.Pattern[str], text: str) -> tuple[str, int] | None:
 
 
 _TAIL = re.compile(
-    r"^(?:附[:]|附件|出席[:]|出席人员|出席会议|列席[:]|列席人员|请假[:]|缺席[:]|记录[:]|记录人|分送[:]|主送[:]|抄送[:]|抄报[:]|"
+    r"^(?:附[:]|附件|出席[:]|出席人员|出席会议|参加[:]|参加人员|参会人员|列席[:]|列席人员|请假[:]|缺席[:]|记录[:]|记录人|"
+    r"分送[:]|主送[:]|抄送[:]|抄报[:]|"
     r"\(此件|整理$|[^,。]{0,30}整理$)"
 )
 _CLOSING = re.compile(
@@ -528,7 +533,8 @@ class _Parser:
                     if mention.complete():
                         return date(mention.year, mention.month, mention.day).isoformat()  # type: ignore[arg-type]
         for para in self.header:
-            if re.fullmatch(r"\s*\d{4}年\d{1,2}月\d{1,2}日\s*", para.text):
+            # The document's own date: alone on a line, or after the issuing office.
+            if re.fullmatch(r"\s*(?:\S{2,30}(?:办公室|人民政府)\s+)?\d{4}年\d{1,2}月\d{1,2}日\s*", para.text):
                 mention = find_dates(para.text)[0]
                 return date(mention.year, mention.month, mention.day).isoformat()  # type: ignore[arg-type]
         return None
@@ -541,9 +547,12 @@ class _Parser:
         buffers: dict[str, list[str]] = {"出席": [], "列席": [], "分送": []}
         for para in self.tail:
             text = para.text
-            label = re.match(r"^(附[:]\s*)?(出席|列席|分送|主送|抄送|抄报)[^:]{0,8}[:]?\s*", text)
+            label = re.match(r"^(附[:]\s*)?(出席|参加|参会|列席|分送|主送|抄送|抄报|请假|缺席)[^:]{0,8}[:]?\s*", text)
             if label:
-                key = label.group(2)
+                key = {"参加": "出席", "参会": "出席"}.get(label.group(2), label.group(2))
+                if key in ("请假", "缺席"):
+                    section = None  # absent members are neither attendees nor observers
+                    continue
                 section = "分送" if key in ("主送", "抄送", "抄报") else key
                 rest = text[label.end() :]
                 if key in ("主送", "抄送", "抄报") or rest:
@@ -930,7 +939,12 @@ def _split_run(entry: str) -> list[tuple[str, str]]:
 def _parse_units(chunks: list[str]) -> list[tuple[str, str]]:
     """«市政府办王晨清、倪明德,市纪委监委高富堂» → [(市政府办, 王晨清), (市政府办, 倪明德), …]."""
     out: list[tuple[str, str]] = []
-    text = " ".join(chunks)
+    # «县政府办 刘七»: a unit and a name separated by a space are one entry.
+    text = re.sub(
+        rf"(?<=[{''.join(sorted(_UNIT_END))}])[ ]+(?=[{''.join(sorted(_SURNAMES))}][{_HAN}]{{1,2}}(?:[,;。、\s]|$))",
+        "",
+        " ".join(chunks),
+    )
     for entry in re.split(r"[,;。\s]+", text):
         entry = entry.strip()
         if not entry:

@@ -141,16 +141,18 @@ _TONE = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # Pinyin glosses after characters on mirror pages: 會(huì)議, 區(qū), also split across wrapped lines
 # (區(qū\n)) and with the character garbled to '?' (日?qǐng)). A tone mark is required so that
 # ordinary bracketed Latin text such as (a) or (PPP) is never taken for pinyin.
-_PINYIN = re.compile(
-    rf"(?<=[\u4e00-\u9fff?])\s*(?:\(|\?)\s*[a-zü{_TONE}]*[{_TONE}][a-zü{_TONE}]*\s*\)"
-    rf"|(?<=[\u4e00-\u9fff])\?[a-zü{_TONE}]*[{_TONE}][a-zü{_TONE}]*\)"
-)
+_GLOSS = rf"(?:\s*(?:\(|\?)\s*[a-zü{_TONE}]*[{_TONE}][a-zü{_TONE}]*\s*\))"
+# Consecutive glosses (會(huì)(huì)) go in one pass, so that normalising twice changes nothing.
+_PINYIN = re.compile(rf"(?<=[\u4e00-\u9fff?]){_GLOSS}+")
 _MARKDOWN = re.compile(r"\*\*|^#{1,6}[ ]+", re.M)
 # Spaces that PDF extraction puts around digits: 2023 年 8 月 2 日, 第 29 次, 提交 2023 年.
 _NUM_SPACE = re.compile(
     r"(?<=[0-9])[ ]+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[ ]+(?=[0-9])|(?<=[0-9])[ ]+(?=[-~.][0-9])"
     r"|(?<=[0-9][-~.])[ ]+(?=[0-9])"
 )
+# A long run of spaces between text and a number separates two fields on one line
+# (泾县人民政府办公室        2024年3月20日): it becomes a line break, not nothing.
+_FIELD_GAP = re.compile(r"(?<=[\u4e00-\u9fff])[ ]{3,}(?=[0-9])|(?<=[0-9])[ ]{3,}(?=[\u4e00-\u9fff])")
 _SPACE_BEFORE_PUNCT = re.compile(r"(?<=[\u4e00-\u9fff)》”])[ ]+(?=[,.;:!?、。;:)》”])")
 _MULTISPACE = re.compile(r"[ ]{2,}")
 
@@ -214,14 +216,24 @@ def normalize_query(text: str) -> str:
 
 
 def _char_steps(aligned: _Aligned) -> list[str]:
+    """Character-level steps, repeated until nothing changes (removing spam can bring a pinyin
+    gloss next to a character, and so on), so that normalising twice changes nothing."""
+    spam: list[str] = []
+    for _ in range(4):
+        before = aligned.text
+        spam += _char_pass(aligned)
+        if aligned.text == before:
+            break
+    return spam
+
+
+def _char_pass(aligned: _Aligned) -> list[str]:
     aligned.translate(_WIDTH)
     aligned.sub(_TAG)
     aligned.sub(_ENTITY, lambda m: {"&gt;": ">", "&lt;": "<", "&amp;": "&"}.get(m.group(0), " "))
+    aligned.sub(_MARKDOWN)  # before pinyin: «会**(huì)» must become «会(huì)» first
     aligned.sub(_PINYIN)
-    aligned.sub(_MARKDOWN)
     _convert_lines(aligned, _t2s_converter())
-    aligned.sub(_NUM_SPACE)
-    aligned.sub(_SPACE_BEFORE_PUNCT)
     spam: list[str] = []
 
     def drop_spam(match: re.Match[str]) -> str:
@@ -230,7 +242,10 @@ def _char_steps(aligned: _Aligned) -> list[str]:
             return ""
         return match.group(0)
 
-    aligned.sub(_SPAM, drop_spam)
+    aligned.sub(_SPAM, drop_spam)  # before the space rules: removing spam can leave «会 )»
+    aligned.sub(_FIELD_GAP, "\n")
+    aligned.sub(_NUM_SPACE)
+    aligned.sub(_SPACE_BEFORE_PUNCT)
     return spam
 
 

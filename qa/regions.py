@@ -209,6 +209,10 @@ def infer_region(text: str, hints: Iterable[str] = (), kind: str | None = None, 
             score += 1.0
         if best is None or score > best.score:
             best = RegionGuess(_preferred_surface(place, surfaces[place]), place, score)
+    if best is not None and kind and best.place.kind != kind and not (kind == "市" and best.place.level == "city"):
+        # Only a place of another type was found («乡村振兴» mentions 振兴区 in a 县 meeting): no answer
+        # is better than a wrong one.
+        return None
     return best
 
 

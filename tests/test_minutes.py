@@ -288,3 +288,34 @@ def test_other_numbering_schemes_and_date_forms():
     )
     assert [i.number for i in m.items[1:]] == ["1", "2"]
     assert any("could not be completed" in w for w in m.warnings)  # no year anywhere: said, not guessed
+
+
+FORMAL = """泾县人民政府常务会议纪要
+〔2024〕5号
+泾县人民政府办公室                2024年3月20日
+2024年3月18日，县长王五主持召开县人民政府2024年第5次常务会议，研究了以下事项。现纪要如下：
+一、关于《泾县宣纸产业发展三年行动计划》的审议
+会议原则同意该行动计划，请县经信局根据会议意见修改完善后印发实施。
+二、关于春季森林防火工作的汇报
+会议听取了县林业局关于春季森林防火工作的汇报。会议要求，各乡镇要落实属地责任。
+参加：王五、李四、张三
+请假：赵六
+列席：县政府办 刘七，县财政局 孙八
+"""
+
+
+def test_a_formal_layout_from_elsewhere():
+    m = parse_text(FORMAL)
+    assert (m.region, m.doc_number, m.issuer, m.issued) == ("泾县", "〔2024〕5号", "泾县人民政府办公室", "2024-03-20")
+    assert (m.date, m.meeting_number, m.chair) == ("2024-03-18", 5, "王五")
+    assert m.attendees == ["王五", "李四", "张三"]  # 请假 (absent) is neither
+    assert [(o.unit, o.name) for o in m.observers] == [("县政府办", "刘七"), ("县财政局", "孙八")]
+    assert [i.number for i in m.items[1:]] == ["一", "二"]
+
+
+def test_delegated_chair_and_no_region_without_evidence():
+    m = parse_text("3月5日，市政府党组成员、副市长周十受市长委托主持召开市政府第8次常务会议。会议审议了措施。")
+    assert (m.chair, m.chair_title) == ("周十", "市政府党组成员、副市长")
+    m = parse_text("近日，县政府召开第12次常务会议，县长陈九主持会议。会议审议了《关于加快推进乡村振兴的实施意见》。")
+    assert m.region is None  # «乡村振兴» names 振兴区, a district: not this county's meeting
+    assert m.date is None and any("date not found" in w for w in m.warnings)
