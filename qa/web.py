@@ -22,6 +22,7 @@ functions (HTML/markdown); :func:`build_app` only wires them to components.
 from __future__ import annotations
 
 import html
+import logging
 import os
 import re
 import threading
@@ -35,6 +36,7 @@ import gradio as gr
 
 from qa.api import LiveAssistant, embedder_for
 from qa.config import Settings
+from qa.embed import EmbedderError
 from qa.store import IndexWriter, Manifest, StoreError, WriteReport, current_generation
 
 # Example questions shown under the chat (they match the sample corpus in data/minutes).
@@ -204,14 +206,16 @@ class WebAssistant:
         return True
 
     def _assistant(self):
-        status = self.status()
-        if status["state"] == "building":
-            raise UserError(f"资料库正在建立索引（{status['message']}），请稍后再问。")
-        if status["state"] != "ready":
+        """The live assistant, or a UserError saying why there is none (cheap: no stats)."""
+        if self.building():
+            progress = self._progress or Progress(task="首次建立索引")
+            raise UserError(f"资料库正在建立索引（{progress.describe()}），请稍后再问。")
+        if not self.has_index():
+            status = self.status()
             raise UserError(status["message"])
         try:
             return self.live.get()
-        except Exception as exc:
+        except Exception as exc:  # a damaged index must show as a sentence, not a traceback
             raise UserError(f"索引无法读取：{_one_line(exc)}") from None
 
     # ---- asking -----------------------------------------------------------------------------
@@ -265,18 +269,20 @@ class WebAssistant:
         except UserError:
             return None
 
-    def written_heading(self, citation: dict) -> str:
-        """The cited agenda item's heading as the document writes it (traditional stays traditional)."""
-        label = citation.get("item") or ""
-        if label == "会议概况":
-            return label
-        document = self.document(citation.get("doc_id", ""))
-        if not document:
-            return label
-        item = _item_at(document["meeting"].get("items", []), citation["span"][0])
-        if item is None:
-            return label
-        return _heading_as_written(document["text"], item) or label
+    def written_headings(self, citations: Sequence[dict]) -> list[str]:
+        """Each cited item's heading as the document writes it (traditional stays traditional)."""
+        documents: dict[str, dict | None] = {}
+        out = []
+        for citation in citations:
+            label = citation.get("item") or ""
+            doc_id = citation.get("doc_id", "")
+            if doc_id not in documents:
+                documents[doc_id] = self.document(doc_id)
+            document = documents[doc_id]
+            item = _item_at(document["meeting"].get("items", []), citation["span"][0]) if document else None
+            heading = _heading_as_written(document["text"], item) if document and item else None
+            out.append(label if label == "会议概况" else heading or label)
+        return out
 
     # ---- the knowledge base -----------------------------------------------------------------
 
@@ -383,14 +389,12 @@ class WebAssistant:
         progress = Progress(task=task)
         try:
             self._progress = progress
-            manifest = None
+            manifest = None  # no index yet: uploads start one with the configured embedder
             if not fresh and self.has_index():
                 try:
                     manifest = Manifest.read(current_generation(self.index_dir) / "manifest.json")
                 except (StoreError, OSError, ValueError) as exc:
                     raise UserError(f"索引无法读取：{_one_line(exc)}；请重建索引。") from None
-            elif not fresh:
-                raise UserError("还没有索引：请先重建索引。")
             writer = _TrackedWriter(
                 self.index_dir,
                 embedder_for(self.settings, manifest),
@@ -404,9 +408,17 @@ class WebAssistant:
             return report
         except StoreError as exc:
             raise UserError(_store_message(exc)) from None
+        except EmbedderError as exc:
+            raise UserError(f"无法加载向量模型：{_one_line(exc)}") from None
         finally:
             self._progress = None
             self._write_lock.release()
+
+
+def _unexpected(exc: BaseException) -> str:
+    """A bug, not the user's doing: logged with its traceback, shown as one sentence."""
+    logging.getLogger("qa.web").exception("unexpected error")
+    return f"出错了（{type(exc).__name__}: {_one_line(exc)}）。请稍后重试；如果一再出现，请报告这个问题。"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -425,7 +437,8 @@ def _store_message(exc: StoreError) -> str:
 
 def _upload_name(path: str | Path) -> str:
     """The file name an upload is indexed under (no folders: uploads land side by side)."""
-    return Path(str(path)).name.strip() or "upload.txt"
+    name = Path(str(path)).name.strip()
+    return name if name not in ("", ".", "..") else "upload.txt"
 
 
 def _iso_date(value: str | float | None, label: str) -> str | None:
@@ -490,7 +503,7 @@ def _cn_date(iso: str | None) -> str:
 def meeting_name(region: str | None, meeting: str | None, number: int | None) -> str:
     """«姑苏区 · 保护区管委会、姑苏区政府第39次常务会议» (the number added when the name lacks it)."""
     name = meeting or "常务会议"
-    if number and f"第{number}次" not in name and not re.search(r"\d+次", name):
+    if number and not re.search(r"[\d一二三四五六七八九十百千〇零两]+次", name):
         name = f"第{number}次{name}" if name == "常务会议" else f"{name}（第{number}次）"
     return " · ".join(p for p in (region, name) if p)
 
@@ -498,7 +511,7 @@ def meeting_name(region: str | None, meeting: str | None, number: int | None) ->
 def render_chat_message(turn: dict) -> str:
     """The assistant's chat bubble for one turn (markdown)."""
     if turn.get("error"):
-        return f"⚠️ {_e(turn['answer'])}"
+        return f"**提示：** {_e(turn['answer'])}"
     lines = []
     if turn.get("interpreted_as"):
         lines.append(f"*（追问，理解为「{_e(turn['interpreted_as'])}」）*")
@@ -507,7 +520,7 @@ def render_chat_message(turn: dict) -> str:
     if turn.get("ui_filters"):
         lines.append(f"*筛选：{_e(turn['ui_filters'])}*")
     if turn.get("citations"):
-        lines.append(f"*出处见右侧卡片 [1]–[{len(turn['citations'])}]*")
+        lines.append(f"*出处见引用卡片 [1]–[{len(turn['citations'])}]*")
     return "\n\n".join(lines)
 
 
@@ -555,6 +568,9 @@ def render_cards(turn: dict | None, turn_number: int | None = None, headings: Se
         lead = ("…" + lead[-70:]) if len(lead) > 70 else lead
         tail = display(after)
         tail = (tail[:110] + "…") if len(tail) > 110 else tail
+        quote = display(sentence)
+        if len(quote) > 180:  # a long overview sentence: its start here, the whole of it under 议题全文
+            quote, tail = quote[:180] + "…", ""
         text = c.get("text", "")
         at = text.find(sentence) if sentence else -1
         if at >= 0:
@@ -569,7 +585,7 @@ def render_cards(turn: dict | None, turn_number: int | None = None, headings: Se
             f'<span class="qa-meeting">{_e(name)}</span>'
             f'<time datetime="{_e(c.get("date") or "")}">{_e(_cn_date(c.get("date")))}</time></header>'
             f'<div class="qa-item" title="{_e(c.get("item", ""))}">{_e(heading)}</div>'
-            f'<p class="qa-excerpt">{_e(lead)}<mark class="qa-hl">{_e(display(sentence))}</mark>{_e(tail)}</p>'
+            f'<p class="qa-excerpt">{_e(lead)}<mark class="qa-hl">{_e(quote)}</mark>{_e(tail)}</p>'
             f'<details><summary>议题全文</summary><div class="qa-fulltext">{full}</div></details>'
             f'<footer><span class="qa-source" title="文件">{_e(c.get("source", ""))}</span>'
             f'<button type="button" class="qa-open" data-open-rank="{rank}">查看原文 ›</button></footer>'
@@ -578,7 +594,7 @@ def render_cards(turn: dict | None, turn_number: int | None = None, headings: Se
     return f'<div class="qa-cards"><div class="qa-cards-head">{head}</div>{"".join(cards)}</div>'
 
 
-def render_document(document: dict | None, citation: dict | None = None) -> str:
+def render_document(document: dict | None, citation: dict | None = None, heading: str | None = None) -> str:
     """The whole document as written, with the cited item highlighted and its sentence marked."""
     if document is None:
         return '<div class="qa-doc"><p class="qa-cards-empty">这份纪要已不在资料库中（可能已被删除或重建）。</p></div>'
@@ -621,7 +637,8 @@ def render_document(document: dict | None, citation: dict | None = None) -> str:
     title = meeting.get("title") or meeting_name(meeting.get("region"), meeting.get("meeting"), None)
     located = ""
     if citation is not None:
-        located = f'<div class="qa-doc-located">定位到 [{int(citation["rank"])}]：{_e(citation.get("item", ""))}</div>'
+        label = heading or citation.get("item", "")
+        located = f'<div class="qa-doc-located">定位到 [{int(citation["rank"])}]：{_e(label)}</div>'
     return (
         f'<div class="qa-doc"><h3>{_e(title)}</h3><div class="qa-doc-meta">{meta}</div>{located}'
         f'<div class="qa-doc-text">{"".join(pieces)}</div></div>'
@@ -635,18 +652,18 @@ def render_status(status: dict) -> str:
         progress: Progress = status["progress"]
         percent = int(progress.fraction * 100)
         return (
-            f'<div class="qa-status qa-building">⏳ 正在建立索引，完成后即可提问：{_e(progress.describe())}'
+            f'<div class="qa-status qa-building">正在建立索引，完成后即可提问：{_e(progress.describe())}'
             f'<div class="qa-bar"><div style="width:{percent}%"></div></div></div>'
         )
     if state != "ready":
-        return f'<div class="qa-status qa-error">⚠️ {_e(status["message"])}</div>'
+        return f'<div class="qa-status qa-error">{_e(status["message"])}</div>'
     stats = status["stats"]
     regions = stats.get("regions") or []
     shown = "、".join(regions[:8]) + ("等" if len(regions) > 8 else "")
     dates = " 至 ".join(stats["date_range"]) if stats.get("date_range") else "日期不详"
-    updating = f'<span class="qa-updating">⏳ {_e(status["updating"])}</span>' if status.get("updating") else ""
+    updating = f'<span class="qa-updating">{_e(status["updating"])}</span>' if status.get("updating") else ""
     return (
-        f'<div class="qa-status">📚 资料库：{stats["documents"]} 份纪要 · {len(regions)} 个地区（{_e(shown)}）'
+        f'<div class="qa-status">资料库：{stats["documents"]} 份纪要 · {len(regions)} 个地区（{_e(shown)}）'
         f" · {_e(dates)}{updating}</div>"
     )
 
@@ -699,14 +716,14 @@ def render_preview(previews: list[dict]) -> str:
         meta = "".join(f"<span><b>{_e(k)}</b>{_e(v)}</span>" for k, v in facts if v)
         items = [i for i in m.get("items", []) if i.get("kind") != "overview"]
         listing = "".join(
-            f"<li>{_e((i['number'] + '、') if i.get('number') else '')}{_e(i['heading'])}</li>" for i in items[:30]
+            f"<li>{_e((i['number'] + '、') if i.get('number') else '· ')}{_e(i['heading'])}</li>" for i in items[:30]
         )
         more = f"<li>… 共 {len(items)} 项</li>" if len(items) > 30 else ""
         warnings = "".join(f'<div class="qa-warn">! {_e(w)}</div>' for w in m.get("warnings", []))
         note = '<span class="qa-replace">将替换资料库中的同名文件</span>' if p.get("replaces") else ""
         blocks.append(
             f'<div class="qa-preview"><b>✓ {_e(p["name"])}</b>{note}<div class="qa-doc-meta">{meta}</div>'
-            f"<div>议题 {len(items)} 项：</div><ol>{listing}{more}</ol>{warnings}</div>"
+            f"<div>议题 {len(items)} 项：</div><ul>{listing}{more}</ul>{warnings}</div>"
         )
     good = sum(1 for p in previews if "error" not in p)
     head = f"<p>解析结果：{good} 个文件可以加入，{len(previews) - good} 个文件无法读取。核对后点「加入资料库」。</p>"
@@ -759,7 +776,9 @@ CSS = """
 .qa-card time { color: var(--body-text-color-subdued); margin-left: auto; }
 .qa-item { margin: 4px 0; font-weight: 500; }
 .qa-excerpt { margin: 4px 0; line-height: 1.7; }
-mark.qa-hl, mark.qa-target { background: #ffe58f; color: inherit; padding: 0 1px; border-radius: 2px; }
+mark.qa-hl { background: #ffe58f; color: inherit; padding: 0 1px; border-radius: 2px; }
+mark.qa-target { background: #ffc53d; color: inherit; padding: 1px 2px; border-radius: 3px;
+  box-shadow: 0 0 0 2px #fa8c16; }
 .qa-card details summary { cursor: pointer; color: var(--body-text-color-subdued); font-size: 0.9em; }
 .qa-fulltext { white-space: pre-wrap; max-height: 260px; overflow: auto; font-size: 0.92em; line-height: 1.6; }
 .qa-card footer { display: flex; justify-content: space-between; align-items: center; margin-top: 6px; gap: 8px; }
@@ -773,13 +792,14 @@ mark.qa-hl, mark.qa-target { background: #ffe58f; color: inherit; padding: 0 1px
 .qa-doc-located { margin: 6px 0; color: #8a5a00; }
 .qa-doc-text { white-space: pre-wrap; line-height: 1.8; max-height: 70vh; overflow: auto; padding: 8px 12px;
   border: 1px solid var(--border-color-primary); border-radius: 6px; }
-.qa-doc-item { display: inline; background: #fff8db; box-shadow: -6px 0 0 #f5c518; }
+.qa-doc-item { display: inline; background: #fffbe6; box-shadow: -6px 0 0 #ffd666; }
 .qa-preview { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 8px 12px; margin: 6px 0; }
-.qa-preview ol { margin: 4px 0 0 1.5em; }
+.qa-preview ul { margin: 4px 0 0 1em; list-style: none; padding: 0; }
 .qa-bad { color: #b42318; }
 .qa-ok { color: #1a7f37; }
 .qa-warn { color: #8a5a00; font-size: 0.9em; }
 .qa-replace { margin-left: 8px; color: #8a5a00; font-size: 0.9em; }
+#qa-filters, #qa-kb-actions { align-items: flex-end; }
 .qa-examples button { font-size: 0.85em !important; }
 """
 
@@ -819,9 +839,6 @@ def build_app(settings: Settings, start_build: bool = True):
     if start_build:
         core.start_first_build()
 
-    def region_choices() -> gr.Dropdown:
-        return gr.Dropdown(choices=core.regions())
-
     def kb_refresh():
         documents = core.documents()
         return (
@@ -848,22 +865,34 @@ def build_app(settings: Settings, start_build: bool = True):
             with gr.Tab("问答", id="ask", elem_id="qa-tab-ask"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=420):
-                        with gr.Row(equal_height=True):
+                        with gr.Row(equal_height=False, elem_id="qa-filters"):
                             regions = gr.Dropdown(
                                 choices=core.regions(),
                                 multiselect=True,
-                                label="地区",
-                                info="只在这些地区的纪要中查找",
+                                label="地区（可多选）",
                                 scale=3,
+                                min_width=160,
                                 elem_id="qa-regions",
                             )
                             date_from = gr.DateTime(
-                                include_time=False, type="string", label="起始日期", scale=2, elem_id="qa-date-from"
+                                include_time=False,
+                                type="string",
+                                label="起始日期",
+                                scale=2,
+                                min_width=140,
+                                elem_id="qa-date-from",
                             )
                             date_to = gr.DateTime(
-                                include_time=False, type="string", label="截止日期", scale=2, elem_id="qa-date-to"
+                                include_time=False,
+                                type="string",
+                                label="截止日期",
+                                scale=2,
+                                min_width=140,
+                                elem_id="qa-date-to",
                             )
-                            clear_filters = gr.Button("清除筛选", size="sm", scale=1, elem_id="qa-clear-filters")
+                            clear_filters = gr.Button(
+                                "清除筛选", size="sm", scale=0, min_width=80, elem_id="qa-clear-filters"
+                            )
                         chatbot = gr.Chatbot(
                             label="对话",
                             height=480,
@@ -900,10 +929,11 @@ def build_app(settings: Settings, start_build: bool = True):
                     interactive=False,
                     wrap=True,
                     max_height=420,
+                    column_widths=["9%", "25%", "10%", "6%", "20%", "30%"],
                     label="已收录的纪要（点击一行可选中）",
                     elem_id="qa-docs",
                 )
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=False, elem_id="qa-kb-actions"):
                     chosen = gr.Dropdown(label="选中的纪要", choices=[], scale=4, elem_id="qa-doc-choice")
                     delete = gr.Button("删除这份纪要", variant="stop", scale=1, elem_id="qa-delete")
                     rebuild = gr.Button("重建整个索引", scale=1, elem_id="qa-rebuild")
@@ -940,9 +970,11 @@ def build_app(settings: Settings, start_build: bool = True):
             try:
                 turn = core.ask(text, regions_value, start, end, previous=previous)
                 turn["ui_filters"] = _filter_note(regions_value, start, end)
-                turn["headings"] = [core.written_heading(c) for c in turn["citations"]]
+                turn["headings"] = core.written_headings(turn["citations"])
             except UserError as exc:
                 turn = {"question": text, "answer": str(exc), "found": False, "citations": [], "error": True}
+            except Exception as exc:
+                turn = {"question": text, "answer": _unexpected(exc), "found": False, "citations": [], "error": True}
             history = [*history, turn]
             index = len(history) - 1
             return (
@@ -965,6 +997,14 @@ def build_app(settings: Settings, start_build: bool = True):
         def on_new_chat():
             return [], [], -1, render_cards(None), gr.Column(visible=False), ""
 
+        # The chat's own trash button clears the conversation state too, not only what is shown.
+        chatbot.clear(
+            on_new_chat,
+            None,
+            [chatbot, turns, shown, cards, doc_panel, question],
+            api_visibility="private",
+            queue=False,
+        )
         new_chat.click(
             on_new_chat,
             None,
@@ -989,10 +1029,13 @@ def build_app(settings: Settings, start_build: bool = True):
             if not history or not isinstance(rank, int | float):
                 return gr.skip(), gr.skip()
             turn = history[index if 0 <= index < len(history) else -1]
-            citation = next((c for c in turn.get("citations", []) if c["rank"] == int(rank)), None)
-            if citation is None:
+            citations = turn.get("citations", [])
+            at = next((i for i, c in enumerate(citations) if c["rank"] == int(rank)), None)
+            if at is None:
                 return gr.skip(), gr.skip()
-            return gr.Column(visible=True), render_document(core.document(citation["doc_id"]), citation)
+            citation, headings = citations[at], turn.get("headings") or []
+            heading = headings[at] if at < len(headings) else None
+            return gr.Column(visible=True), render_document(core.document(citation["doc_id"]), citation, heading)
 
         cards.click(on_open, [turns, shown], [doc_panel, doc_view], api_visibility="private").then(
             None, None, None, js=_SCROLL_JS
@@ -1029,6 +1072,8 @@ def build_app(settings: Settings, start_build: bool = True):
                 return core.ask(question, regions, date_from, date_to, meeting_number, previous)
             except UserError as exc:
                 raise gr.Error(str(exc)) from None
+            except Exception as exc:
+                raise gr.Error(_unexpected(exc)) from None
 
         gr.api(ask, api_name="ask", concurrency_limit=8)
 
@@ -1041,8 +1086,14 @@ def build_app(settings: Settings, start_build: bool = True):
             table_value, choice, ids, region_dropdown, status_html = kb_refresh()
             return status_html, gr.Timer(active=False), table_value, choice, ids, region_dropdown
 
+        # Polling must not flash Gradio's loading overlay over the page every second.
         timer.tick(
-            on_tick, None, [status, timer, table, chosen, doc_ids, regions], api_visibility="private", queue=False
+            on_tick,
+            None,
+            [status, timer, table, chosen, doc_ids, regions],
+            api_visibility="private",
+            queue=False,
+            show_progress="hidden",
         )
 
         def on_load():
@@ -1050,7 +1101,13 @@ def build_app(settings: Settings, start_build: bool = True):
             building = core.building()
             return status_html, gr.Timer(active=building), table_value, choice, ids, region_dropdown
 
-        app.load(on_load, None, [status, timer, table, chosen, doc_ids, regions], api_visibility="private")
+        app.load(
+            on_load,
+            None,
+            [status, timer, table, chosen, doc_ids, regions],
+            api_visibility="private",
+            show_progress="hidden",
+        )
 
         # ---- 资料库 ----------------------------------------------------------------------------
 
@@ -1064,23 +1121,25 @@ def build_app(settings: Settings, start_build: bool = True):
         upload.change(on_files, upload, [preview, add], api_visibility="private")
 
         def on_add(paths, progress=gr.Progress()):  # noqa: B008 (how Gradio injects a progress bar)
-            if not paths:
-                return (render_error("请先选择要上传的纪要文件。"), *kb_refresh())
-
             def notify(p: Progress) -> None:
                 progress(p.fraction if p.total else None, desc=p.describe())
 
             try:
-                report = core.add(paths, notify)
+                report = core.add(paths or [], notify)
             except UserError as exc:
-                return (render_error(str(exc)), *kb_refresh())
-            return (render_report(report, core.documents()), *kb_refresh())
+                # Keep the chosen files so that the person can try again.
+                return (render_error(str(exc)), gr.skip(), *kb_refresh())
+            except Exception as exc:
+                return (render_error(_unexpected(exc)), gr.skip(), *kb_refresh())
+            # The files are in: clear the picker (its change event clears the preview too).
+            return (render_report(report, core.documents()), None, *kb_refresh())
 
         kb_outputs = [table, chosen, doc_ids, regions, status]
         add.click(
             on_add,
             upload,
-            [add_result, *kb_outputs],
+            [add_result, upload, *kb_outputs],
+            show_progress_on=add_result,  # one progress bar, under the button, not over the table
             api_visibility="private",
             concurrency_id="kb-write",
             concurrency_limit=1,
@@ -1124,12 +1183,15 @@ def build_app(settings: Settings, start_build: bool = True):
                 result = render_report(report, core.documents())
             except UserError as exc:
                 result = render_error(str(exc))
+            except Exception as exc:
+                result = render_error(_unexpected(exc))
             return (gr.Row(visible=False), result, *kb_refresh())
 
         confirm_yes.click(
             on_confirm,
             pending,
             [confirm_row, kb_result, *kb_outputs],
+            show_progress_on=kb_result,
             api_visibility="private",
             concurrency_id="kb-write",
             concurrency_limit=1,
