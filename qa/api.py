@@ -91,6 +91,7 @@ class LiveAssistant:
         self.mode = mode
         self._lock = threading.Lock()
         self._assistant: Assistant | None = None
+        self._previous: Assistant | None = None
         self._generation: str | None = None
         self._embedder: CachedEmbedder | None = None
 
@@ -107,7 +108,11 @@ class LiveAssistant:
             if self._assistant is None or pointer != self._generation:
                 assistant = open_assistant(self.settings, mode=self.mode, embedder=self._embedder)
                 self._embedder = assistant.searcher.embedder
-                # The old reader is not closed here: a question may still be running on it.
+                # The generation just replaced stays open (a question may still be running on it), like
+                # the store keeps it on disk; the one before it is closed, so memory stays bounded.
+                if self._previous is not None:
+                    self._previous.close()
+                self._previous = self._assistant
                 self._assistant, self._generation = assistant, assistant.reader.generation_dir.name
             return self._assistant
 

@@ -192,8 +192,9 @@ def fold_width(text: str) -> str:
 
 
 def strip_glosses(text: str) -> str:
-    """Remove pinyin glosses (會(huì)議 → 會議) and HTML tag debris, keeping the script as written."""
-    return _TAG.sub("", _PINYIN.sub("", text))
+    """Remove pinyin glosses (會(huì)議 → 會議), HTML tag debris and SEO spam, keeping the script as written."""
+    text = _TAG.sub("", _PINYIN.sub("", text))
+    return _SPAM.sub(lambda m: "" if _SPAM_STRONG.search(m.group(0)) else m.group(0), text)
 
 
 # Characters OpenCC changes that are also ordinary simplified characters in names (毛华乾).

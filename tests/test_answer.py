@@ -116,3 +116,10 @@ def test_sentences(text, count):
 def test_display_joins_wrapped_lines():
     assert display("全区20\n23年度工作\n— 1 —\n报告。**要**") == "全区2023年度工作报告。要"
     assert display("會(huì)議") == "會議"
+
+
+def test_quotes_drop_seo_spam_but_spans_keep_the_original(sample_assistant):
+    answer = sample_assistant.ask("吴中区哪次会议审议了森林消防队伍建设实施方案？")
+    assert "新万博" not in answer.answer
+    assert "新万博" in answer.citations[0].sentence  # the exact original span, for checking
+    check_citations(sample_assistant, answer)

@@ -122,3 +122,9 @@ def test_web_furniture_becomes_hints():
 def test_queries_normalise_like_documents():
     assert normalize_query("姑蘇區生產安全事故應急預案是哪天通過的？") == "姑苏区生产安全事故应急预案是哪天通过的?"
     assert to_simplified("會議") == "会议"
+
+
+def test_strip_glosses_keeps_the_script():
+    from qa.normalize import strip_glosses
+
+    assert strip_glosses("會(huì)議審議《新万博体育:关于方案》") == "會議審議《关于方案》"
