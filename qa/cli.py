@@ -246,25 +246,35 @@ def _print_answer(answer) -> None:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from qa.api import open_assistant
     from qa.embed import EmbedderError
-    from qa.evaluate import evaluate, format_report, load_questions
+    from qa.evaluate import compare, evaluate, format_comparison, format_report, load_questions
     from qa.store import StoreError
 
     settings = _settings_from(args, settings)
     try:
         questions = load_questions(args.questions)
-        assistant = open_assistant(settings)
+        assistant = open_assistant(settings, mode=args.mode, use_filters=not args.no_filters)
     except (OSError, ValueError) as exc:
         _err(str(exc))
         return 1
     except (StoreError, EmbedderError) as exc:
         _err(str(exc))
         return 1
+    title = f"{args.questions} over {settings.index}"
+    if args.compare:
+        # Every retriever with and without question filters, over the one open index.
+        comparison = compare(assistant.reader, assistant.searcher.embedder, questions, k=args.k)
+        assistant.close()
+        if args.json:
+            print(json.dumps(comparison.to_dict(), ensure_ascii=False, indent=1))
+        else:
+            print(format_comparison(comparison, title=title))
+        return 0
     report = evaluate(assistant, questions, k=args.k)
     assistant.close()
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
-        print(format_report(report, title=f"{args.questions} over {settings.index}"))
+        print(format_report(report, title=title))
     return 0
 
 
@@ -351,6 +361,11 @@ def build_parser() -> argparse.ArgumentParser:
     index_options(p)
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help="retriever (default hybrid)")
+    p.add_argument("--no-filters", action="store_true", help="ignore region/date/number filters in questions")
+    p.add_argument(
+        "--compare", action="store_true", help="table of bm25, dense and hybrid, each with and without filters"
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="start the web assistant (Gradio)")

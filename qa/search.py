@@ -18,7 +18,7 @@ import numpy as np
 from qa.chunks import Chunk
 from qa.embed import CachedEmbedder
 from qa.normalize import normalize_query
-from qa.query import Filters, Query, understand
+from qa.query import GENERIC_FOCUS, Filters, Query, understand
 from qa.regions import Place, gazetteer
 from qa.store import IndexReader, StoreError
 
@@ -76,9 +76,10 @@ class Searcher:
 
     def topic_words(self, query: Query) -> list[str]:
         """Content words of the question's topic, most specific first."""
+        generic = {f for f in query.focus if f in GENERIC_FOCUS}
         words = []
         for word in self.reader.analyzer.content_words(query.topic):
-            if word not in words:
+            if word not in words and word not in generic:
                 words.append(word)
         # Drop words contained in a longer one (安全 inside 安全生产): they add nothing.
         return [w for w in words if not any(w != o and w in o for o in words)]
@@ -161,7 +162,7 @@ class Searcher:
             docs = sorted(set(self.reader.meta.doc_ids[mask]))
             if len(docs) > 20:
                 docs = docs[:20]
-            cids = [int(c) for c in self.reader.meta.cids[mask & np.isin(self.reader.meta.doc_ids, docs)]]
+            cids = [int(c) for c in self.reader.meta.cids[mask & self.reader.meta.of_documents(docs)]]
             return [Hit(c.cid, c, 1.0, coverage=1.0) for c in self.reader.chunks(cids)]  # type: ignore[attr-defined]
         weights = [self._idf(w) for w in words]
         terms = self.reader.analyzer.terms(" ".join(words))
