@@ -57,7 +57,7 @@ from qa.minutes import Meeting, parse_source
 from qa.sources import SUPPORTED_SUFFIXES, SourceError, read_source
 from qa.tokens import Analyzer, corpus_words, place_words
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # The delta is merged into a new base when it and the deleted rows pass max(MERGE_MIN, chunks / MERGE_FRACTION).
 MERGE_MIN = 1000
 MERGE_FRACTION = 20
@@ -112,7 +112,7 @@ SCHEMA = """
 CREATE TABLE documents (
     doc_id TEXT PRIMARY KEY, source TEXT, sha256 TEXT, format TEXT, text TEXT,
     meeting TEXT, chunks INTEGER, warnings TEXT, indexed_at TEXT, doc_key TEXT,
-    size INTEGER, mtime_ns INTEGER
+    size INTEGER, mtime_ns INTEGER, origin TEXT
 );
 CREATE INDEX documents_key ON documents(doc_key);
 CREATE TABLE chunks (
@@ -630,6 +630,9 @@ class Document:
     chunks: list[Chunk]
     # (size, mtime_ns) of the file when it was read; mtime None when too recent to trust.
     stat: tuple[int, int | None] | None = None
+    # "folder": read from the source folder (an update drops it when the file goes); "upload": given
+    # as bytes (the web page), kept until removed explicitly.
+    origin: str = "folder"
 
 
 def _file_stat(path: Path) -> tuple[int, int | None] | None:
@@ -717,24 +720,47 @@ class IndexWriter:
     """Builds a new generation from a previous one (or from nothing) and publishes it atomically."""
 
     def __init__(
-        self, index_dir: Path | str, embedder: CachedEmbedder, index_type: str = "flat", show_progress: bool = True
+        self,
+        index_dir: Path | str,
+        embedder: CachedEmbedder,
+        index_type: str = "flat",
+        show_progress: bool = True,
+        progress: Callable[[str, int, int], None] | None = None,
     ):
+        """Args:
+        index_dir: the index directory.
+        embedder: the (cached) embedder; an existing index must have been built with the same one.
+        index_type: FAISS index for a fresh build: flat (exact), ivf or ivf-sq8.
+        show_progress: tqdm bars on stderr.
+        progress: called as ``progress(stage, done, total)`` while parsing and embedding (stage is
+            "parsing" or "embedding"), and once as ``progress("writing", 0, 0)`` — for a UI.
+        """
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.index_type = index_type
         self.show_progress = show_progress
+        self.on_progress = progress
 
     # ---- public operations -----------------------------------------------------------------
 
-    def build(self, source_dir: Path | str) -> WriteReport:
-        """Index every supported file under ``source_dir`` into a fresh generation."""
+    def build(self, source_dir: Path | str, uploads: Sequence[tuple[str, bytes]] = ()) -> WriteReport:
+        """Index every supported file under ``source_dir`` into a fresh generation.
+
+        ``uploads`` (name, bytes) are indexed with them, in the same generation, as uploaded
+        documents (an update of the folder keeps them).
+        """
         source_dir = Path(source_dir)
         if not source_dir.is_dir():
             raise StoreError(f"source folder {source_dir} does not exist")
-        files = [(doc_id, path) for doc_id, (path, _stat) in scan_sources(source_dir).items()]
+        files: list[tuple[str, Path | bytes]] = [(d, path) for d, (path, _st) in scan_sources(source_dir).items()]
+        uploaded = {name for name, _data in uploads}
+        files = [f for f in files if f[0] not in uploaded] + _unique(uploads)
         with writer_lock(self.index_dir):
             report = WriteReport()
             documents = self._parse(files, report)
+            for document in documents:
+                if document.doc_id in uploaded:
+                    document.origin = "upload"
             report.added = [d.doc_id for d in documents]
             self._write(previous=None, add=documents, remove=[], source=str(source_dir), report=report)
             return report
@@ -748,10 +774,13 @@ class IndexWriter:
                 folder = Path(source_dir or previous.manifest.source or "")
                 if not folder.is_dir():
                     raise StoreError(f"source folder {folder} does not exist")
-                known = {
-                    row[0]: row[1:]
-                    for row in previous.db.execute("SELECT doc_id, sha256, size, mtime_ns FROM documents")
-                }
+                rows = previous.db.execute("SELECT doc_id, sha256, size, mtime_ns, origin FROM documents")
+                known, uploaded = {}, set()
+                for doc_id, sha256, size, mtime_ns, origin in rows:
+                    if origin == "upload":
+                        uploaded.add(doc_id)  # not from the folder: its absence there means nothing
+                    else:
+                        known[doc_id] = (sha256, size, mtime_ns)
                 report = WriteReport()
                 on_disk = scan_sources(folder)
                 todo = []
@@ -764,8 +793,8 @@ class IndexWriter:
                     else:
                         todo.append((doc_id, path))
                 documents = self._parse(todo, report)
-                report.added = [d.doc_id for d in documents if d.doc_id not in known]
-                report.changed = [d.doc_id for d in documents if d.doc_id in known]
+                report.added = [d.doc_id for d in documents if d.doc_id not in known and d.doc_id not in uploaded]
+                report.changed = [d.doc_id for d in documents if d.doc_id in known or d.doc_id in uploaded]
                 report.removed = sorted(set(known) - set(on_disk))
                 if not (documents or report.removed):
                     report.generation = previous.generation_dir.name
@@ -779,7 +808,9 @@ class IndexWriter:
         """Add or replace documents given as (name, bytes), e.g. uploads; bad files are reported."""
         with writer_lock(self.index_dir):
             report = WriteReport()
-            documents = self._parse(list(files), report)
+            documents = self._parse(_unique(files), report)
+            for document in documents:
+                document.origin = "upload"
             previous = _Previous(self.index_dir) if (self.index_dir / "CURRENT").exists() else None
             try:
                 if previous:
@@ -825,7 +856,7 @@ class IndexWriter:
     def _progress(self, total: int, desc: str):
         from tqdm import tqdm
 
-        return tqdm(
+        bar = tqdm(
             total=total,
             desc=desc,
             unit="file" if "pars" in desc else "chunk",
@@ -833,6 +864,19 @@ class IndexWriter:
             leave=False,
             dynamic_ncols=True,
         )
+        callback = self.on_progress
+        if callback is None:
+            return bar
+        callback(desc, 0, total)
+        update = bar.update
+
+        def tracked(n: int | float | None = 1) -> bool | None:
+            result = update(n)
+            callback(desc, min(total, int(bar.n)), total)
+            return result
+
+        bar.update = tracked  # type: ignore[method-assign]
+        return bar
 
     def _parse(self, files: list[tuple[str, Path | bytes]], report: WriteReport) -> list[Document]:
         started = time.perf_counter()
@@ -896,6 +940,8 @@ class IndexWriter:
             report.timings["embed"] = time.perf_counter() - embed_started
             report.cache_hits = (self.embedder.cache.stats.hits - hits_before) if self.embedder.cache else 0
             report.chunks_embedded = len(change.chunks) - report.cache_hits
+            if self.on_progress:
+                self.on_progress("writing", 0, 0)
             index_started = time.perf_counter()
             # Terms.
             words = _read_words(previous.generation_dir / "userdict.txt") if previous else place_words()
@@ -1196,7 +1242,7 @@ def _insert_rows(db: sqlite3.Connection, change: _Change) -> None:
         ],
     )
     db.executemany(
-        "INSERT INTO main.documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO main.documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 d.doc_id,
@@ -1211,10 +1257,16 @@ def _insert_rows(db: sqlite3.Connection, change: _Change) -> None:
                 doc_number_key(d.meeting.doc_number),
                 d.stat[0] if d.stat else None,
                 d.stat[1] if d.stat else None,
+                d.origin,
             )
             for d in change.add
         ],
     )
+
+
+def _unique(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, Path | bytes]]:
+    """One entry per name: a name given twice in one batch is the last file given under it."""
+    return list({name: data for name, data in files}.items())
 
 
 def doc_number_key(number: str | None) -> str | None:

@@ -30,7 +30,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import gradio as gr
 
@@ -85,41 +84,17 @@ class Progress:
         return f"{self.task}：{self.stage}{count}"
 
 
-class _Bar:
-    """The part of tqdm that IndexWriter uses (context manager + ``update``), reporting to a callback."""
+_STAGE_NAMES = {**_STAGES, "writing": "写入索引"}
 
-    def __init__(self, progress: Progress, stage: str, total: int, notify: Callable[[Progress], None]):
-        self.progress, self.notify = progress, notify
-        progress.stage, progress.done, progress.total = stage, 0, total
+
+def _progress_callback(progress: Progress, notify: Callable[[Progress], None]) -> Callable[[str, int, int], None]:
+    """Turn IndexWriter's ``progress(stage, done, total)`` calls into updates of a :class:`Progress`."""
+
+    def report(stage: str, done: int, total: int) -> None:
+        progress.stage, progress.done, progress.total = _STAGE_NAMES.get(stage, stage), done, total
         notify(progress)
 
-    def update(self, n: int = 1) -> None:
-        self.progress.done = min(self.progress.total, self.progress.done + int(n or 0))
-        self.notify(self.progress)
-
-    def __enter__(self) -> _Bar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if exc[0] is None and self.progress.stage == _STAGES["embedding"]:
-            # After embedding comes writing the new generation (FAISS, BM25, SQLite): no counts.
-            self.progress.stage, self.progress.done, self.progress.total = "写入索引", 0, 0
-            self.notify(self.progress)
-
-
-class _TrackedWriter(IndexWriter):
-    """IndexWriter whose progress goes to a callback instead of a tqdm bar on stderr.
-
-    Overrides the writer's private ``_progress`` hook; if the store stops calling it the write
-    still works, only without progress (a public callback in IndexWriter would be better).
-    """
-
-    def __init__(self, *args: Any, progress: Progress, notify: Callable[[Progress], None], **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._tracked, self._notify = progress, notify
-
-    def _progress(self, total: int, desc: str) -> _Bar:  # type: ignore[override]
-        return _Bar(self._tracked, _STAGES.get(desc, desc), total, self._notify)
+    return report
 
 
 # ---------------------------------------------------------------------------------------------
@@ -367,13 +342,8 @@ class WebAssistant:
         uploads = sorted(p for p in self.uploads_dir.glob("*") if p.is_file()) if self.uploads_dir.is_dir() else []
 
         def write(writer: IndexWriter) -> WriteReport:
-            report = writer.build(source)
-            if uploads:
-                extra = writer.add_files([(p.name, p.read_bytes()) for p in uploads])
-                report.added += extra.added + extra.changed
-                report.errors += extra.errors
-                report.generation = extra.generation or report.generation
-            return report
+            # One generation holds the folder and the kept uploads: no moment without the uploads.
+            return writer.build(source, uploads=[(p.name, p.read_bytes()) for p in uploads])
 
         return self._write(task, write, notify, fresh=True)
 
@@ -395,13 +365,12 @@ class WebAssistant:
                     manifest = Manifest.read(current_generation(self.index_dir) / "manifest.json")
                 except (StoreError, OSError, ValueError) as exc:
                     raise UserError(f"索引无法读取：{_one_line(exc)}；请重建索引。") from None
-            writer = _TrackedWriter(
+            writer = IndexWriter(
                 self.index_dir,
                 embedder_for(self.settings, manifest),
                 self.settings.index_type,
                 show_progress=False,
-                progress=progress,
-                notify=notify or (lambda _p: None),
+                progress=_progress_callback(progress, notify or (lambda _p: None)),
             )
             report = operation(writer)
             self._build_error = None

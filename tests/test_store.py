@@ -167,3 +167,26 @@ def test_readers_keep_their_generation_while_an_update_swaps(tmp_path, small_cor
     old.close()
     with _assistant(settings) as new:
         assert new.ask("姑苏区碳达峰方案何时审议").found
+
+
+def test_uploads_survive_an_update_of_the_folder_and_a_rebuild(tmp_path, small_corpus):
+    from qa.api import embedder_for
+    from qa.store import IndexWriter
+
+    index = tmp_path / "index"
+    settings = settings_for(index, small_corpus)
+    build_index(settings, show_progress=False)
+    calls = []
+    writer = IndexWriter(index, embedder_for(settings), show_progress=False, progress=lambda *a: calls.append(a))
+    upload = (SAMPLES / sample("002").name).read_bytes()
+    report = writer.add_files([("uploaded.txt", b"x"), ("uploaded.txt", upload)])  # a name twice: the last wins
+    assert report.added == ["uploaded.txt"] and not report.errors
+    assert {c[0] for c in calls} == {"parsing", "embedding", "writing"}
+    report = update_index(settings, show_progress=False)  # uploaded.txt is not in the folder
+    assert report.removed == []
+    with _assistant(settings) as assistant:
+        assert "姑苏区" in assistant.reader.regions()
+    report = writer.build(small_corpus, uploads=[("uploaded.txt", upload)])
+    assert "uploaded.txt" in report.added
+    with _assistant(settings) as assistant:
+        assert assistant.reader.stats()["documents"] == 4
