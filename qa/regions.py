@@ -132,6 +132,8 @@ def gazetteer() -> Gazetteer:
 _GOV_AFTER = re.compile(
     r"^(?:人民政府|政府|区委|县委|市委|区长|县长|市长|第[一二三四五六七八九十\d]+届|[一二三四五六七八九十\d]+届)"
 )
+# The title and the meeting sentence: where the minutes name their own government.
+_SELF_SPAN = 150
 _OWN_KIND = re.compile(r"(区|县|市|旗)(?:人民政府|政府|长)")
 
 
@@ -176,6 +178,10 @@ def infer_region(text: str, hints: Iterable[str] = (), kind: str | None = None, 
                     score += 4.0 * weight
                     # How the government names itself counts most for the form we report.
                     surfaces[place][mention.surface] += 2
+                    if not is_hint and mention.start < _SELF_SPAN:
+                        # «港南区人民政府常务会议纪要», «…召开港南区政府第5次常务会议»: the meeting's own
+                        # government, which many mentions of another place in the agenda do not outweigh.
+                        score += 12.0
                 if is_hint:
                     score += 3.0
                 elif mention.start < head:

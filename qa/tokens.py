@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -42,9 +43,11 @@ class Analyzer:
     def __init__(self, words: Iterable[str] = ()):
         import jieba
 
-        jieba.setLogLevel(logging.WARNING)
         self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
+        # Start from a copy of jieba's loaded dictionary instead of loading it again (0.7 s).
+        base = _base_dictionary()
+        self._jieba.FREQ, self._jieba.total = dict(base.FREQ), base.total
+        self._jieba.initialized = True
         self.words = sorted({w for w in words if 2 <= len(w) <= 40})
         for word in self.words:
             self._jieba.add_word(word, freq=max(100, 20 * len(word)))
@@ -87,6 +90,17 @@ class Analyzer:
         for run in _HAN_RUN.findall(text):
             terms.extend("#" + run[i : i + 2] for i in range(len(run) - 1))
         return terms
+
+
+@lru_cache(maxsize=1)
+def _base_dictionary():
+    """jieba's main dictionary, loaded once per process."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
 
 
 def corpus_words(texts: Iterable[str], extra: Iterable[str] = ()) -> set[str]:

@@ -36,3 +36,15 @@ def test_region_from_short_name_and_footer_hint():
 
 def test_no_place_no_guess():
     assert infer_region("今天天气很好。") is None
+
+
+def test_the_meetings_own_government_outweighs_places_in_its_agenda():
+    from qa.minutes import parse_text
+
+    text = (
+        "港南区人民政府常务会议纪要\n2024年5月6日上午，区长李明主持召开港南区政府第5次常务会议。\n"
+        "一、审议《苏州市姑苏区碳达峰实施方案》的借鉴意见\n会议认为，姑苏区的做法值得学习，姑苏区的经验要推广。"
+        "姑苏区在碳达峰方面走在前列，要向姑苏区学习。\n二、听取姑苏区考察情况汇报\n会议听取了赴姑苏区考察情况的汇报。"
+        "姑苏区的古城保护经验要借鉴，姑苏区的营商环境要对标。\n"
+    )
+    assert parse_text(text).region == "港南区"
