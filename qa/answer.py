@@ -196,7 +196,9 @@ class Answerer:
             return True
         if not words:
             # Nothing but filters and a question word: relevant if the filters picked a meeting.
-            return not query.filters.is_empty() and query.qtype in ("chair", "when", "number", "which_meeting")
+            return not query.filters.is_empty() and query.qtype in (
+                "chair", "when", "number", "which_meeting", "attendance"
+            )
         return top.coverage >= MIN_COVERAGE
 
     def _not_found(self, query: Query, hits: list[Hit]) -> Answer:
@@ -249,6 +251,20 @@ class Answerer:
             text += "（原文日期不全，系推断）"
         return text
 
+    def _attendance(self, meeting: dict, name: str, chunk: Chunk) -> str:
+        """Who attended (出席) and who sat in (列席), from the parsed lists."""
+        attendees, observers = meeting.get("attendees") or [], meeting.get("observers") or []
+        if not attendees and not observers:
+            return f"{name}（{self._when(chunk)}）的纪要没有列出出席人员。"
+        parts = []
+        if attendees:
+            more = "等" if len(attendees) > 30 else ""
+            parts.append(f"出席{len(attendees)}人：" + "、".join(attendees[:30]) + more)
+        if observers:
+            shown = "、".join(f"{o['unit']}{o['name']}" for o in observers[:15])
+            parts.append(f"列席{len(observers)}人：{shown}" + ("等" if len(observers) > 15 else ""))
+        return f"{name}（{self._when(chunk)}）" + "；".join(parts) + "。"
+
     def _compose(self, query: Query, top: Hit, citation: Citation, words: list[str]) -> str:
         chunk = top.chunk
         meeting = self.meeting(chunk.doc_id)
@@ -264,11 +280,15 @@ class Answerer:
                 title = meeting.get("chair_title") or ""
                 return f"{name}（{self._when(chunk)}）由{title}{chair}主持。[1]\n{quote}"
             return f"纪要中没有写明{name}的主持人。[1]\n{quote}"
+        if qtype == "attendance":
+            return self._attendance(meeting, name, chunk) + f"[1]\n{quote}"
         if qtype == "number":
             number = meeting.get("meeting_number")
             if number:
                 return f"是第{number}次常务会议：{name}，{self._when(chunk)}召开。[1]\n{quote}"
             return f"纪要中没有写明会议的次序：{name}，{self._when(chunk)}召开。[1]\n{quote}"
+        if qtype == "when" and "印发" in query.norm and meeting.get("issued"):
+            return f"{name}的纪要于{_cn_date(meeting['issued'])}印发（会议于{self._when(chunk)}召开）。[1]\n{quote}"
         if qtype == "when":
             if chunk.kind == "overview" or not words:
                 return f"{name}于{self._when(chunk)}召开。[1]\n{quote}"

@@ -129,7 +129,7 @@ class Searcher:
         chunks = {c.cid: c for c in self.reader.chunks(list(fused))}  # type: ignore[attr-defined]
         words = self.topic_words(query)
         weights = [self._idf(w) for w in words]
-        meta_question = query.qtype in ("chair", "number", "when", "which_meeting") and not words
+        meta_question = query.qtype in ("chair", "number", "when", "which_meeting", "attendance") and not words
         hits = []
         top_rrf = 2.0 / (RRF_K + 1) if self.mode == "hybrid" else 1.0 / (RRF_K + 1)
         for cid, rrf in fused.items():

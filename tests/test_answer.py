@@ -123,3 +123,11 @@ def test_quotes_drop_seo_spam_but_spans_keep_the_original(sample_assistant):
     assert "新万博" not in answer.answer
     assert "新万博" in answer.citations[0].sentence  # the exact original span, for checking
     check_citations(sample_assistant, answer)
+
+
+def test_attendance_and_issue_date_come_from_the_metadata(sample_assistant):
+    answer = sample_assistant.ask("太仓市第29次常务会议有哪些人出席")
+    assert answer.found and answer.question_type == "attendance"
+    assert "出席6人：郑丙华、王莉萍" in answer.answer and "列席76人" in answer.answer
+    answer = sample_assistant.ask("太仓市第29次常务会议的纪要是哪天印发的")
+    assert "2023年8月6日印发" in answer.answer
