@@ -74,16 +74,26 @@ def sentences(text: str) -> list[tuple[int, int, str]]:
     furniture is gone; the spans are mapped back to the original for citation.
     """
     norm = normalize(text)
-    out = []
+    out: list[tuple[int, int, str]] = []
     start = 0
+    label: tuple[int, int, str] | None = None
     for match in _SENTENCE_END.finditer(norm.text + "\n"):
         end = min(match.end(), len(norm.text))
         piece = norm.text[start:end].strip()
         if len(piece) >= 2:
             lead = len(norm.text[start:end]) - len(norm.text[start:end].lstrip())
             a, b = norm.to_original(start + lead, start + lead + len(piece))
-            out.append((a, b, piece))
+            if label is not None:
+                # A field label on its own line («会议地点:» / «区长会议室») reads as one sentence.
+                a, piece = label[0], label[2] + piece
+                label = None
+            if len(piece) <= 12 and piece.endswith(":"):
+                label = (a, b, piece)
+            else:
+                out.append((a, b, piece))
         start = match.end()
+    if label is not None:
+        out.append(label)
     return out
 
 
@@ -100,8 +110,10 @@ _CUES = {
     "when": re.compile(r"\d{1,2}月\d{1,2}日|\d{4}年"),
     "chair": re.compile(r"主持"),
     "number": re.compile(r"第[\d一二三四五六七八九十百]+次"),
+    "where": re.compile(r"会议室|会议地点|地点|礼堂|大厅|中心|在[^,。;]{2,20}(召开|举行|开始)"),
 }
 _NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万两]+[个项份次万亿吨亩人家条]")
+_PLACE = re.compile(r"(?:会议地点[:：]?\s*|在)([^,，。;；:：\s]{2,20}?(?:会议室|礼堂|大厅|中心|大楼|会场))")
 
 
 def cue_score(norm: str, query: Query) -> float:
@@ -197,7 +209,12 @@ class Answerer:
         if not words:
             # Nothing but filters and a question word: relevant if the filters picked a meeting.
             return not query.filters.is_empty() and query.qtype in (
-                "chair", "when", "number", "which_meeting", "attendance"
+                "chair",
+                "when",
+                "number",
+                "which_meeting",
+                "attendance",
+                "where",
             )
         return top.coverage >= MIN_COVERAGE
 
@@ -213,11 +230,23 @@ class Answerer:
 
     # ---- citations ---------------------------------------------------------------------------
 
-    def _cite(self, rank: int, hit: Hit, words: list[str], weights: list[float], query: Query) -> Citation:
+    def _cite(
+        self,
+        rank: int,
+        hit: Hit,
+        words: list[str],
+        weights: list[float],
+        query: Query,
+        span: tuple[int, int] | None = None,
+    ) -> Citation:
         chunk = hit.chunk
         qtype = query.qtype
-        if qtype == "chair" and chunk.kind == "overview":
+        if span is not None:
+            start, end = span
+        elif qtype == "chair" and chunk.kind == "overview":
             start, end = _meeting_sentence(chunk.text, prefer="主持")
+        elif qtype == "where" and chunk.kind == "overview":
+            start, end, _score = best_sentence(chunk, [], [], query)
         elif qtype == "number" or (qtype in ("when", "which_meeting") and chunk.kind == "overview" and not words):
             start, end = _meeting_sentence(chunk.text)
         else:
@@ -280,6 +309,10 @@ class Answerer:
                 title = meeting.get("chair_title") or ""
                 return f"{name}（{self._when(chunk)}）由{title}{chair}主持。[1]\n{quote}"
             return f"纪要中没有写明{name}的主持人。[1]\n{quote}"
+        if qtype == "where":
+            place = _PLACE.search(display(citation.sentence))
+            lead = f"{name}（{self._when(chunk)}）在{place.group(1)}召开。" if place else ""
+            return f"{lead}{quote}[1]\n{where}"
         if qtype == "attendance":
             return self._attendance(meeting, name, chunk) + f"[1]\n{quote}"
         if qtype == "number":
@@ -360,9 +393,10 @@ class Answerer:
             for hit in by_doc[doc][:per_meeting]:
                 # An agenda cites items; the overview only when it holds what was asked («审议《…》《…》»).
                 overview = hit.chunk.kind == "overview" and agenda and len(by_doc[doc]) > 1
-                if overview and (not query.verbs or best_sentence(hit.chunk, [], [], query)[2] < 0.5):
+                asked = _sentence_with_asked_action(hit.chunk, query) if overview else None
+                if overview and asked is None:
                     continue
-                citations.append(self._cite(len(citations) + 1, hit, words, weights, query))
+                citations.append(self._cite(len(citations) + 1, hit, words, weights, query, span=asked))
                 label = citations[-1].item
                 if hit.chunk.kind == "overview":
                     label = _clip(display(citations[-1].sentence), 80)
@@ -408,6 +442,19 @@ def _who(sentence: str, query: Query) -> str | None:
         match = pattern.search(norm)
         if match:
             return match.group(1).strip()
+    return None
+
+
+_AGENDA_ACTIONS = ("审议", "通过", "听取", "研究", "讨论", "学习", "传达", "部署", "通报")
+
+
+def _sentence_with_asked_action(chunk: Chunk, query: Query) -> tuple[int, int] | None:
+    """The overview sentence naming what the question asks for («审议了哪些材料» → «会议对下列材料进行了审议…»)."""
+    actions = [a for a in _AGENDA_ACTIONS if a in query.norm]
+    # The meeting sentence itself does not count: every overview has one.
+    for start, end, norm in sentences(chunk.text)[1:]:
+        if actions and any(a in norm for a in actions) and "主持" not in norm:
+            return start, end
     return None
 
 

@@ -769,7 +769,7 @@ def _meeting_phrase(text: str, start: int, end: int) -> str:
     boundary = r"主持召开了?|召开了?|举行了?|[,。;:)]|日|上午|下午|晚上|晚|在|同志|由|讯"
     cut = max((m.end() for m in re.finditer(boundary, head)), default=0)
     phrase = head[cut:] + text[start:end]
-    phrase = re.sub(r"^(会议|了|的|[1-3]?\d\s+)", "", phrase.strip())
+    phrase = re.sub(r"^(会议|了|的|[1-3]?\d\s+)", "", phrase.strip()).lstrip("、,;: ")
     if not phrase.endswith("会议"):
         phrase = phrase.rstrip("会") + "会议"
     return phrase

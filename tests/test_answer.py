@@ -131,3 +131,23 @@ def test_attendance_and_issue_date_come_from_the_metadata(sample_assistant):
     assert "出席6人：郑丙华、王莉萍" in answer.answer and "列席76人" in answer.answer
     answer = sample_assistant.ask("太仓市第29次常务会议的纪要是哪天印发的")
     assert "2023年8月6日印发" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("主持龙华区二届一三一次常务会议的是谁", "雷卫华"),
+        ("龙华区那次常务会议是哪位领导主持的", "雷卫华"),
+        ("疏勒县第23次常务会议的召开时间", "2022年9月1日"),
+        ("湘潭市第68次常务会议召开日期", "2026年1月12日"),
+        ("历下区第42次常务会议在哪里开的", "区长会议室"),
+    ],
+)
+def test_paraphrased_meeting_questions(combined_assistant, question, expected):
+    answer = combined_assistant.ask(question)
+    assert answer.found and expected in answer.answer, answer.answer
+
+
+def test_an_agenda_question_cites_what_the_overview_lists(combined_assistant):
+    answer = combined_assistant.ask("萧山区十六届第六次常务会议审议通过了哪些材料")
+    assert answer.found and "下列材料" in answer.citations[0].sentence.replace("進", "进")
