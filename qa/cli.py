@@ -97,6 +97,8 @@ def _settings_from(args: argparse.Namespace, settings: Settings) -> Settings:
         index_type=getattr(args, "index_type", None),
         batch_size=getattr(args, "batch_size", None),
         threads=getattr(args, "threads", None),
+        backend=getattr(args, "backend", None),
+        milvus_uri=getattr(args, "milvus_uri", None),
     )
 
 
@@ -121,14 +123,14 @@ def _print_report(report, verb: str) -> None:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.api import build_index, update_index
+    from qa.api import build_index, open_reader, update_index
     from qa.embed import EmbedderError
-    from qa.store import IndexReader, StoreError
+    from qa.store import StoreError
 
     settings = _settings_from(args, settings)
     try:
         if args.action == "stats":
-            reader = IndexReader(settings.index)
+            reader = open_reader(settings)
             stats = reader.stats()
             reader.close()
             if args.json:
@@ -168,6 +170,11 @@ def _print_stats(stats: dict) -> None:
         ("date range", " — ".join(stats["date_range"]) if stats["date_range"] else "—"),
         ("embedder", f"{stats['embedder']} ({stats['model']}, {stats['dim']} dims)"),
         ("vectors", f"{stats['backend']} {stats['index_type']}"),
+        *(
+            [("milvus", f"{stats['milvus_uri']} · {stats['collection']} ({stats['milvus_rows']:,} rows)")]
+            if "collection" in stats
+            else []
+        ),
         ("source", stats["source"] or "—"),
         ("size on disk", f"{size / 1e6:.1f} MB"),
         ("updated", stats["updated"]),
@@ -208,16 +215,21 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             _err("give a question, or use --json to read questions from stdin, one per line")
             return 2
         questions = (line.strip() for line in sys.stdin)
-    for question in questions:
-        if not question:
-            continue
-        answer = assistant.ask(question, k=args.k, filters=explicit)
-        if args.json:
-            sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
-            sys.stdout.flush()
-        else:
-            _print_answer(answer)
-    assistant.close()
+    try:
+        for question in questions:
+            if not question:
+                continue
+            answer = assistant.ask(question, k=args.k, filters=explicit)
+            if args.json:
+                sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+            else:
+                _print_answer(answer)
+    except StoreError as exc:  # a Milvus server that went away mid-session
+        _err(str(exc))
+        return 1
+    finally:
+        assistant.close()
     return 0
 
 
@@ -260,17 +272,21 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         _err(str(exc))
         return 1
     title = f"{args.questions} over {settings.index}"
-    if args.compare:
-        # Every retriever with and without question filters, over the one open index.
-        comparison = compare(assistant.reader, assistant.searcher.embedder, questions, k=args.k)
+    try:
+        if args.compare:
+            # Every retriever with and without question filters, over the one open index.
+            comparison = compare(assistant.reader, assistant.searcher.embedder, questions, k=args.k)
+            if args.json:
+                print(json.dumps(comparison.to_dict(), ensure_ascii=False, indent=1))
+            else:
+                print(format_comparison(comparison, title=title))
+            return 0
+        report = evaluate(assistant, questions, k=args.k)
+    except StoreError as exc:  # a Milvus server that went away mid-run
+        _err(str(exc))
+        return 1
+    finally:
         assistant.close()
-        if args.json:
-            print(json.dumps(comparison.to_dict(), ensure_ascii=False, indent=1))
-        else:
-            print(format_comparison(comparison, title=title))
-        return 0
-    report = evaluate(assistant, questions, k=args.k)
-    assistant.close()
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -334,12 +350,24 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--model", help="sentence-transformers model name or local path")
         p.add_argument("--threads", type=int, help="embedder threads (default: all cores)")
+        p.add_argument(
+            "--backend",
+            choices=["faiss", "milvus"],
+            help="where vectors and terms live (default: the index's own; faiss for a new index; or $QA_BACKEND)",
+        )
+        p.add_argument(
+            "--milvus-uri",
+            help="Milvus URI: a .db file (milvus-lite) or http://HOST:19530 (default: the index's own; "
+            "<index>/milvus.db for a new one; or $QA_MILVUS_URI)",
+        )
 
     p = sub.add_parser("index", help="build, update or inspect the index")
     p.add_argument("action", choices=["build", "update", "stats"])
     p.add_argument("--source", help="folder of minutes (default: data/minutes, or $QA_SOURCE; update: as built)")
     index_options(p)
-    p.add_argument("--index-type", choices=["flat", "ivf", "ivf-sq8"], help="FAISS index (default: flat = exact)")
+    p.add_argument(
+        "--index-type", choices=["flat", "ivf", "ivf-sq8"], help="vector index, FAISS or Milvus (default: flat = exact)"
+    )
     p.add_argument("--batch-size", type=int, help="passages per embedding batch (default 8)")
     p.add_argument("--json", action="store_true", help="stats: print JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars or summary")

@@ -13,9 +13,15 @@ package reads ``os.environ`` for settings.
 | QA_CACHE_DIR        | ~/.cache/minutes-qa           | embedding cache (shared by all indexes)              |
 | QA_BATCH_SIZE       | 8                             | passages per embedding batch                         |
 | QA_THREADS          | (all cores)                   | threads for the embedder                             |
-| QA_INDEX_TYPE       | flat                          | FAISS index: ``flat`` (exact) or ``ivf`` (approx.)   |
-| QA_BACKEND          | faiss                         | ``faiss`` or ``milvus``                              |
+| QA_INDEX_TYPE       | flat                          | vector index: ``flat`` (exact), ``ivf``, ``ivf-sq8`` |
+| QA_BACKEND          | faiss (reads: the index's)    | ``faiss`` or ``milvus``: where vectors and terms live |
 | QA_MILVUS_URI       | (index dir)/milvus.db         | Milvus URI (file for milvus-lite, or http://host)   |
+| QA_MILVUS_TOKEN     | (none)                        | Milvus token ``user:password`` or API key (server)  |
+
+The backend and the Milvus URI of an index are recorded in it: a build without ``QA_BACKEND``
+keeps the index's backend (a new index: faiss), and reads and updates use what is recorded;
+``QA_MILVUS_URI`` given for a read overrides the recorded URI (a server that moved). The token is
+never recorded.
 """
 
 from __future__ import annotations
@@ -52,8 +58,9 @@ class Settings:
     batch_size: int = 8
     threads: int | None = None
     index_type: str = "flat"
-    backend: str = "faiss"
-    milvus_uri: str | None = None
+    backend: str | None = None  # None: the index's own; faiss for a new index
+    milvus_uri: str | None = None  # None: the index's own; <index>/milvus.db (milvus-lite) for a new one
+    milvus_token: str | None = None
 
     def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with every non-None value in ``changes`` applied."""
@@ -73,6 +80,7 @@ def load_settings() -> Settings:
         batch_size=int(_env("QA_BATCH_SIZE", "8") or 8),
         threads=int(threads) if threads else None,
         index_type=_env("QA_INDEX_TYPE", "flat") or "flat",
-        backend=_env("QA_BACKEND", "faiss") or "faiss",
+        backend=_env("QA_BACKEND"),
         milvus_uri=_env("QA_MILVUS_URI"),
+        milvus_token=_env("QA_MILVUS_TOKEN"),
     )

@@ -1,7 +1,9 @@
-"""Hybrid retrieval: dense (FAISS) and BM25 candidates under metadata filters, fused and reranked.
+"""Hybrid retrieval: dense and BM25 candidates under metadata filters, fused and reranked.
 
 Ranks are fused with reciprocal rank fusion (Cormack, Clarke & Büttcher, SIGIR 2009), which needs
-no score calibration between the two retrievers; the fused list is then reranked by *coverage*,
+no score calibration between the two retrievers — by this module over FAISS and our BM25, or by
+Milvus's own ``hybrid_search`` with the same RRF constant when the index lives in Milvus (the
+reader says which: ``native_hybrid``). The fused list is then reranked by *coverage*,
 the idf-weighted share of the question's content words that the passage actually contains. Coverage
 is also the evidence for «not found»: a passage sharing no topic words with the question is not an
 answer, however close its embedding.
@@ -12,8 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from qa.chunks import Chunk
 from qa.embed import CachedEmbedder
@@ -21,6 +22,9 @@ from qa.normalize import normalize_query
 from qa.query import GENERIC_FOCUS, Filters, Query, understand
 from qa.regions import Place, gazetteer
 from qa.store import IndexReader, StoreError
+
+if TYPE_CHECKING:
+    from qa.milvus import MilvusReader
 
 RRF_K = 60
 CANDIDATES = 100
@@ -43,14 +47,23 @@ class Hit:
 class Searcher:
     """Retrieval over one index generation.
 
+    The reader's retrieval methods take a *restriction* that the reader makes from filters (a mask
+    for FAISS, a filter expression for Milvus); nothing here depends on which.
+
     Args:
-        reader: the open index.
+        reader: the open index (:class:`qa.store.IndexReader` or :class:`qa.milvus.MilvusReader`).
         embedder: must be the embedder the index was built with.
         mode: ``hybrid`` (default), ``dense`` or ``bm25`` (for comparisons).
         use_filters: apply filters parsed from questions (explicit filters always apply).
     """
 
-    def __init__(self, reader: IndexReader, embedder: CachedEmbedder, mode: str = "hybrid", use_filters: bool = True):
+    def __init__(
+        self,
+        reader: IndexReader | MilvusReader,
+        embedder: CachedEmbedder,
+        mode: str = "hybrid",
+        use_filters: bool = True,
+    ):
         if embedder.key != reader.manifest.embedder_key:
             raise StoreError(
                 f"index at {reader.index_dir} was built with {reader.manifest.embedder} ({reader.manifest.model}) "
@@ -86,44 +99,36 @@ class Searcher:
 
     # ---- retrieval --------------------------------------------------------------------------
 
-    def _mask(self, filters: Filters) -> np.ndarray | None:
-        def as_int(value: str | None) -> int | None:
-            return int(value.replace("-", "")) if value else None
-
-        return self.reader.meta.mask(
-            regions=filters.regions,
-            date_from=as_int(filters.date_from),
-            date_to=as_int(filters.date_to),
-            meeting_number=filters.meeting_number,
-            months=filters.months,
-        )
-
     def search(self, query: Query, k: int = 5) -> list[Hit]:
         """Ranked chunks for a question (empty when the filters match nothing)."""
         if query.filters.matches_nothing:
             return []
-        mask = self._mask(query.filters)
-        if mask is not None and not mask.any():
+        where = self.reader.restrict(query.filters)
+        if self.reader.matches_none(where):
             return []
         if query.qtype == "lookup":
-            exact = self._lookup(query, mask)
+            exact = self._lookup(query, where)
             if exact:
                 return exact[:k]
         dense: list[tuple[int, float]] = []
         lexical: list[tuple[int, float]] = []
-        if self.mode in ("hybrid", "dense"):
-            vector = self.embedder.embed_queries([query.norm])[0]
-            dense = self.reader.dense_search(vector, CANDIDATES, mask)
-        if self.mode in ("hybrid", "bm25"):
-            terms = self.reader.analyzer.terms(query.topic or query.norm)
-            lexical = self.reader.lexical_search(terms, CANDIDATES, mask)
         fused: dict[int, float] = {}
-        for ranked in (dense, lexical):
-            for rank, (cid, _score) in enumerate(ranked):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        if not fused and mask is not None:
+        vector = self.embedder.embed_queries([query.norm])[0] if self.mode in ("hybrid", "dense") else None
+        text = query.topic or query.norm
+        if self.mode == "hybrid" and self.reader.native_hybrid:
+            # The backend fuses both retrievers' ranks itself (same RRF constant, same formula).
+            fused = dict(self.reader.hybrid_search(vector, text, CANDIDATES, where))
+        else:
+            if vector is not None:
+                dense = self.reader.dense_search(vector, CANDIDATES, where)
+            if self.mode in ("hybrid", "bm25"):
+                lexical = self.reader.text_search(text, CANDIDATES, where)
+            for ranked in (dense, lexical):
+                for rank, (cid, _score) in enumerate(ranked):
+                    fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        if not fused and where is not None:
             # Only filters in the question (太仓市第29次常务会议由谁主持): the filtered meetings.
-            fused = {int(c): 1.0 / RRF_K for c in self.reader.meta.cids[mask & self.reader.meta.overview][:k]}
+            fused = {c: 1.0 / RRF_K for c in self.reader.overviews(where, k)}
         dense_of = dict(dense)
         lexical_of = dict(lexical)
         chunks = {c.cid: c for c in self.reader.chunks(list(fused))}  # type: ignore[attr-defined]
@@ -151,22 +156,18 @@ class Searcher:
         """Every chunk that covers the question's topic (for «哪些会议…» questions), best first."""
         if query.filters.matches_nothing:
             return []
-        mask = self._mask(query.filters)
-        if mask is not None and not mask.any():
+        where = self.reader.restrict(query.filters)
+        if self.reader.matches_none(where):
             return []
         words = self.topic_words(query)
         if not words:
             # No topic: the filters pick meetings; their items are the agenda.
-            if mask is None:
+            if where is None:
                 return []
-            docs = sorted(set(self.reader.meta.doc_ids[mask]))
-            if len(docs) > 20:
-                docs = docs[:20]
-            cids = [int(c) for c in self.reader.meta.cids[mask & self.reader.meta.of_documents(docs)]]
+            cids = self.reader.agenda(where, max_documents=20)
             return [Hit(c.cid, c, 1.0, coverage=1.0) for c in self.reader.chunks(cids)]  # type: ignore[attr-defined]
         weights = [self._idf(w) for w in words]
-        terms = self.reader.analyzer.terms(" ".join(words))
-        candidates = self.reader.lexical_search(terms, 5000, mask)
+        candidates = self.reader.text_search(" ".join(words), 5000, where)
         chunks = {c.cid: c for c in self.reader.chunks([cid for cid, _ in candidates])}  # type: ignore[attr-defined]
         hits = []
         for cid, score in candidates:
@@ -179,7 +180,7 @@ class Searcher:
         hits.sort(key=lambda h: (-h.score, h.cid))
         return hits[:limit]
 
-    def _lookup(self, query: Query, mask: np.ndarray | None) -> list[Hit]:
+    def _lookup(self, query: Query, where: Any) -> list[Hit]:
         """Where a document number or a pasted sentence comes from."""
         number = re.search(r"[\u4e00-\u9fff]{1,12}[〔﹝\[【(]\s*\d{4}\s*[〕﹞\]】)]\s*\d+\s*号", query.norm)
         if number:
@@ -190,8 +191,7 @@ class Searcher:
         needle = _core(query.norm)
         if len(needle) < 6:
             return []
-        terms = self.reader.analyzer.terms(needle)
-        candidates = self.reader.lexical_search(terms, 50, mask)
+        candidates = self.reader.text_search(needle, 50, where)
         hits = []
         for chunk in self.reader.chunks([cid for cid, _ in candidates]):
             if needle in _core(chunk.norm):
@@ -229,11 +229,10 @@ def coverage(words: Sequence[str], weights: Sequence[float], text: str, partial:
     return found / total
 
 
-def _indexed_places(reader: IndexReader) -> list[tuple[str, Place | None]]:
+def _indexed_places(reader: IndexReader | MilvusReader) -> list[tuple[str, Place | None]]:
     """The regions of an index with their gazetteer records (for question filters)."""
     seen: dict[tuple[str, str], Place | None] = {}
-    meta = reader.meta
-    for region, city, province in zip(meta.region, meta.city, meta.province, strict=True):
+    for region, city, province in reader.places():
         if not region or (region, city) in seen:
             continue
         candidates = gazetteer().lookup(region)

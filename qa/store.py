@@ -20,6 +20,10 @@ previous generation, so its cost follows the size of the change, not of the corp
 and the deleted rows together pass a twentieth of the index (and at least 1,000 chunks), the
 update merges them into a new base instead.
 
+With ``backend: milvus`` (:mod:`qa.milvus`) a generation holds the same SQLite files, the jieba
+words and the terms' document frequencies, but no FAISS or BM25 files: vectors and analysed text
+live in a Milvus collection named in the manifest.
+
 Every generation is written in a temporary folder, renamed into place, and only then made live by
 an atomic rename of CURRENT. No file is modified after it is written — a base file shared by
 several generations through hard links is one immutable file — so killing a writer at any moment
@@ -47,6 +51,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -56,6 +61,9 @@ from qa.embed import CachedEmbedder
 from qa.minutes import Meeting, parse_source
 from qa.sources import SUPPORTED_SUFFIXES, SourceError, read_source
 from qa.tokens import Analyzer, corpus_words, place_words
+
+if TYPE_CHECKING:
+    from qa.query import Filters
 
 FORMAT_VERSION = 3
 # The delta is merged into a new base when it and the deleted rows pass max(MERGE_MIN, chunks / MERGE_FRACTION).
@@ -254,8 +262,84 @@ class ChunkMeta:
         return self._in("doc_ids", doc_ids)
 
 
-class IndexReader:
-    """One generation of an index, loaded for searching. Immutable once open."""
+class GenerationReader:
+    """What every backend's reader answers from a generation's SQLite: chunks, documents, lookups.
+
+    Subclasses set ``index_dir``, ``generation_dir``, ``manifest`` and ``db`` (see :func:`connect`).
+    """
+
+    index_dir: Path
+    generation_dir: Path
+    manifest: Manifest
+    db: sqlite3.Connection
+
+    def chunks(self, cids: Sequence[int]) -> list[Chunk]:
+        """Chunks by id, in the order asked."""
+        if not cids:
+            return []
+        by_id: dict[int, Chunk] = {}
+        cids = list(cids)
+        for start in range(0, len(cids), 900):  # SQLite's limit on bound parameters
+            part = cids[start : start + 900]
+            marks = ",".join("?" * len(part))
+            rows = self.db.execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE cid IN ({marks})", part).fetchall()
+            by_id.update((row[0], _chunk_from_row(row)) for row in rows)
+        return [by_id[c] for c in cids if c in by_id]
+
+    def document(self, doc_id: str) -> dict | None:
+        """A document's original text and parsed metadata."""
+        row = self.db.execute(
+            "SELECT doc_id, source, sha256, format, text, meeting, chunks, warnings FROM documents WHERE doc_id = ?",
+            (doc_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return {
+            "doc_id": row[0],
+            "source": row[1],
+            "sha256": row[2],
+            "format": row[3],
+            "text": row[4],
+            "meeting": json.loads(row[5]),
+            "chunks": row[6],
+            "warnings": json.loads(row[7]),
+        }
+
+    def documents(self) -> list[dict]:
+        """Every indexed document's metadata (no text), sorted by date."""
+        rows = self.db.execute("SELECT doc_id, source, meeting, chunks, warnings FROM documents").fetchall()
+        out = [
+            {"doc_id": r[0], "source": r[1], "meeting": json.loads(r[2]), "chunks": r[3], "warnings": json.loads(r[4])}
+            for r in rows
+        ]
+        return sorted(out, key=lambda d: (d["meeting"].get("date") or "", d["doc_id"]))
+
+    def find_doc_number(self, number: str) -> list[str]:
+        """Documents whose number is ``number`` (any bracket style)."""
+        key = doc_number_key(number)
+        return [r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE doc_key = ?", (key,))]
+
+    def overview_cids(self, doc_ids: Sequence[str]) -> dict[str, int]:
+        """The overview chunk of each document."""
+        marks = ",".join("?" * len(doc_ids))
+        rows = self.db.execute(
+            f"SELECT doc_id, cid FROM chunks WHERE kind = 'overview' AND doc_id IN ({marks})", list(doc_ids)
+        ).fetchall()
+        return {doc: cid for doc, cid in rows}
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class IndexReader(GenerationReader):
+    """One generation of a FAISS-backed index, loaded for searching. Immutable once open.
+
+    Retrieval methods take a *restriction* made by :meth:`restrict` from question filters (here a
+    boolean mask over the chunks; the Milvus reader makes a filter expression instead), so the
+    searcher never needs to know which backend it runs on.
+    """
+
+    native_hybrid = False  # the searcher fuses dense and BM25 ranks itself
 
     def __init__(self, index_dir: Path | str):
         import faiss
@@ -270,6 +354,11 @@ class IndexReader:
                 raise StoreError(
                     f"index at {self.index_dir} has format {self.manifest.format} "
                     f"(this version reads {FORMAT_VERSION}); {fix}"
+                )
+            if self.manifest.backend != "faiss":
+                raise StoreError(
+                    f"index at {self.index_dir} is held by {self.manifest.backend}, not faiss "
+                    "(open it with qa.api.open_reader)"
                 )
             self.db = connect(generation)
             deleted = np.asarray(
@@ -351,62 +440,47 @@ class IndexReader:
 
     # ---- queries ----------------------------------------------------------------------------
 
-    def chunks(self, cids: Sequence[int]) -> list[Chunk]:
-        """Chunks by id, in the order asked."""
-        if not cids:
-            return []
-        by_id: dict[int, Chunk] = {}
-        cids = list(cids)
-        for start in range(0, len(cids), 900):  # SQLite's limit on bound parameters
-            part = cids[start : start + 900]
-            marks = ",".join("?" * len(part))
-            rows = self.db.execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE cid IN ({marks})", part).fetchall()
-            by_id.update((row[0], _chunk_from_row(row)) for row in rows)
-        return [by_id[c] for c in cids if c in by_id]
-
-    def document(self, doc_id: str) -> dict | None:
-        """A document's original text and parsed metadata."""
-        row = self.db.execute(
-            "SELECT doc_id, source, sha256, format, text, meeting, chunks, warnings FROM documents WHERE doc_id = ?",
-            (doc_id,),
-        ).fetchone()
-        if row is None:
-            return None
-        return {
-            "doc_id": row[0],
-            "source": row[1],
-            "sha256": row[2],
-            "format": row[3],
-            "text": row[4],
-            "meeting": json.loads(row[5]),
-            "chunks": row[6],
-            "warnings": json.loads(row[7]),
-        }
-
-    def documents(self) -> list[dict]:
-        """Every indexed document's metadata (no text), sorted by date."""
-        rows = self.db.execute("SELECT doc_id, source, meeting, chunks, warnings FROM documents").fetchall()
-        out = [
-            {"doc_id": r[0], "source": r[1], "meeting": json.loads(r[2]), "chunks": r[3], "warnings": json.loads(r[4])}
-            for r in rows
-        ]
-        return sorted(out, key=lambda d: (d["meeting"].get("date") or "", d["doc_id"]))
-
-    def find_doc_number(self, number: str) -> list[str]:
-        """Documents whose number is ``number`` (any bracket style)."""
-        key = doc_number_key(number)
-        return [r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE doc_key = ?", (key,))]
-
-    def overview_cids(self, doc_ids: Sequence[str]) -> dict[str, int]:
-        """The overview chunk of each document."""
-        marks = ",".join("?" * len(doc_ids))
-        rows = self.db.execute(
-            f"SELECT doc_id, cid FROM chunks WHERE kind = 'overview' AND doc_id IN ({marks})", list(doc_ids)
-        ).fetchall()
-        return {doc: cid for doc, cid in rows}
-
     def regions(self) -> list[str]:
         return sorted({r for r in self.meta.region if r})
+
+    def places(self) -> list[tuple[str, str, str]]:
+        """Distinct (region, city, province) of the chunks, in chunk order (regions known only)."""
+        seen: dict[tuple[str, str, str], None] = {}
+        for triple in zip(self.meta.region, self.meta.city, self.meta.province, strict=True):
+            if triple[0]:
+                seen.setdefault(triple, None)
+        return list(seen)
+
+    def restrict(self, filters: Filters) -> np.ndarray | None:
+        """The chunks passing question filters, as a mask (``None``: nothing filtered)."""
+
+        def as_int(value: str | None) -> int | None:
+            return int(value.replace("-", "")) if value else None
+
+        return self.meta.mask(
+            regions=filters.regions,
+            date_from=as_int(filters.date_from),
+            date_to=as_int(filters.date_to),
+            meeting_number=filters.meeting_number,
+            months=filters.months,
+        )
+
+    def matches_none(self, mask: np.ndarray | None) -> bool:
+        """Whether a restriction is known to leave no chunk."""
+        return mask is not None and not mask.any()
+
+    def overviews(self, mask: np.ndarray, k: int) -> list[int]:
+        """The first ``k`` meeting overviews (by chunk id) passing a restriction."""
+        return [int(c) for c in self.meta.cids[mask & self.meta.overview][:k]]
+
+    def agenda(self, mask: np.ndarray, max_documents: int = 20) -> list[int]:
+        """Chunk ids of the first ``max_documents`` documents (by id) with chunks passing a restriction."""
+        docs = sorted(set(self.meta.doc_ids[mask]))[:max_documents]
+        return [int(c) for c in self.meta.cids[mask & self.meta.of_documents(docs)]]
+
+    def text_search(self, text: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k (chunk id, BM25 score) for a text, analysed as the chunks were."""
+        return self.lexical_search(self.analyzer.terms(text), k, mask)
 
     def dense_search(self, vector: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top-k (chunk id, inner product) among chunks passing ``mask``."""
@@ -503,9 +577,6 @@ class IndexReader:
             "size_bytes": size,
             "updated": self.manifest.updated,
         }
-
-    def close(self) -> None:
-        self.db.close()
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -717,7 +788,14 @@ class _Previous:
 
 
 class IndexWriter:
-    """Builds a new generation from a previous one (or from nothing) and publishes it atomically."""
+    """Builds a new generation from a previous one (or from nothing) and publishes it atomically.
+
+    This class keeps vectors in FAISS and terms in BM25 postings; :class:`qa.milvus.MilvusIndexWriter`
+    overrides the ``_write_base``/``_write_delta``/``_sync``/``_published`` hooks to keep them in Milvus.
+    """
+
+    backend = "faiss"
+    base_files: tuple[str, ...] = BASE_FILES  # base files shared by hard links with the next generation
 
     def __init__(
         self,
@@ -770,6 +848,7 @@ class IndexWriter:
         with writer_lock(self.index_dir):
             previous = _Previous(self.index_dir)
             try:
+                self._check_backend(previous.manifest)
                 self._check_embedder(previous.manifest)
                 folder = Path(source_dir or previous.manifest.source or "")
                 if not folder.is_dir():
@@ -814,6 +893,7 @@ class IndexWriter:
             previous = _Previous(self.index_dir) if (self.index_dir / "CURRENT").exists() else None
             try:
                 if previous:
+                    self._check_backend(previous.manifest)
                     self._check_embedder(previous.manifest)
                 known = set()
                 if previous:
@@ -833,6 +913,7 @@ class IndexWriter:
         with writer_lock(self.index_dir):
             previous = _Previous(self.index_dir)
             try:
+                self._check_backend(previous.manifest)
                 known = {r[0] for r in previous.db.execute("SELECT doc_id FROM documents")}
                 missing = [d for d in doc_ids if d not in known]
                 if missing:
@@ -844,6 +925,13 @@ class IndexWriter:
                 previous.close()
 
     # ---- internals -------------------------------------------------------------------------
+
+    def _check_backend(self, manifest: Manifest) -> None:
+        if manifest.backend != self.backend:
+            raise StoreError(
+                f"index at {self.index_dir} is held by {manifest.backend}, not {self.backend}: to move it, "
+                f"rebuild with: qa index build --backend {self.backend} --index {self.index_dir}"
+            )
 
     def _check_embedder(self, manifest: Manifest) -> None:
         if manifest.embedder_key != self.embedder.key:
@@ -948,7 +1036,7 @@ class IndexWriter:
             words |= corpus_words(
                 (c.norm for c in change.chunks), extra=[o.unit for d in add for o in d.meeting.observers]
             )
-            analyzer = shared_analyzer(words)
+            analyzer = change.analyzer = shared_analyzer(words)
             analyzer.save(tmp / "userdict.txt")
             vocab = load_vocab(previous.generation_dir / "bm25_vocab.json") if previous else {}
             change.segment = Segment.build(
@@ -973,12 +1061,13 @@ class IndexWriter:
                 embedder_key=self.embedder.key,
                 dim=self.embedder.dim,
                 index_type=previous.manifest.index_type if previous else self.index_type,
+                backend=self.backend,
                 source=source,
                 documents=documents,
                 chunks=total,
                 created=previous.manifest.created if previous else _now(),
                 updated=_now(),
-                extra=previous.manifest.extra if previous else {"nprobe": 16},
+                extra=self._manifest_extra(previous, generation),
                 next_cid=next_cid + len(change.chunks),
                 **counts,
             )
@@ -986,6 +1075,7 @@ class IndexWriter:
                 with open(path, "rb") as handle:
                     os.fsync(handle.fileno())
             manifest.write(tmp / "manifest.json")
+            self._sync(previous, change, manifest)
             report.timings["index"] = time.perf_counter() - index_started
             final = self.index_dir / name
             if final.exists():
@@ -995,15 +1085,64 @@ class IndexWriter:
             _write_atomic(self.index_dir / "CURRENT", name + "\n")
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
+            self._abandoned(previous, generation)
             raise
         report.generation = name
         report.timings["write"] = time.perf_counter() - started
         _prune(self.index_dir, keep=name)
+        self._published(manifest)
+
+    # ---- backend hooks (FAISS: vectors and postings are files of the generation) -------------
+
+    def _manifest_extra(self, previous: _Previous | None, generation: int) -> dict:
+        """Backend settings recorded in the manifest."""
+        return previous.manifest.extra if previous else {"nprobe": 16}
+
+    def _sync(self, previous: _Previous | None, change: _Change, manifest: Manifest) -> None:
+        """Bring external storage up to date; called when the generation is complete, before it goes live."""
+
+    def _abandoned(self, previous: _Previous | None, generation: int) -> None:
+        """A write failed before going live: undo what it started outside the index directory."""
+
+    def _published(self, manifest: Manifest) -> None:
+        """A generation went live (and older ones were pruned)."""
 
     def _write_base(self, previous: _Previous | None, tmp: Path, change: _Change, n_terms: int):
         """A new base holding every live chunk (the previous base and delta merged), and an empty delta."""
         import faiss
 
+        self._write_base_rows(previous, tmp, change)
+        _empty_delta_arrays(tmp, self.embedder.dim)
+        # Vectors.
+        if previous:
+            index = faiss.read_index(str(previous.generation_dir / BASE_VECTORS))
+            deleted = _deleted_cids(previous) + change.drop_base
+            if deleted:
+                index.remove_ids(np.asarray(deleted, dtype=np.int64))
+            delta_ids, delta_vectors = _delta_vectors(previous)
+            keep = ~np.isin(delta_ids, change.drop_delta)
+            if keep.any():
+                index.add_with_ids(delta_vectors[keep], delta_ids[keep])
+        else:
+            index = _new_faiss(self.index_type, self.embedder.dim, change.vectors)
+        if change.chunks:
+            index.add_with_ids(change.vectors, np.asarray(change.cids, dtype=np.int64))
+        faiss.write_index(index, str(tmp / BASE_VECTORS))
+        # Terms.
+        parts = []
+        if previous:
+            base = Segment.load(previous.generation_dir, BASE_BM25)
+            dead = np.asarray(_deleted_cids(previous) + change.drop_base, dtype=np.int64)
+            parts.append(base.select(~np.isin(np.asarray(base.ids), dead), n_terms))
+            delta = Segment.load(previous.generation_dir, "delta_bm25", mmap=False)
+            parts.append(delta.select(~np.isin(delta.ids, change.drop_delta), n_terms))
+        parts.append(change.segment)
+        merged = Segment.concat(parts, n_terms)
+        merged.save(tmp, BASE_BM25)
+        return merged.df(n_terms), {"base_chunks": merged.n_rows, "delta_chunks": 0, "deleted": 0}
+
+    def _write_base_rows(self, previous: _Previous | None, tmp: Path, change: _Change) -> None:
+        """The base SQLite of every live document and chunk, and an empty delta SQLite."""
         db = sqlite3.connect(tmp / BASE_DB)
         try:
             if previous:
@@ -1037,63 +1176,11 @@ class IndexWriter:
             db.commit()
         finally:
             db.close()
-        _empty_delta(tmp, self.embedder.dim)
-        # Vectors.
-        if previous:
-            index = faiss.read_index(str(previous.generation_dir / BASE_VECTORS))
-            deleted = _deleted_cids(previous) + change.drop_base
-            if deleted:
-                index.remove_ids(np.asarray(deleted, dtype=np.int64))
-            delta_ids, delta_vectors = _delta_vectors(previous)
-            keep = ~np.isin(delta_ids, change.drop_delta)
-            if keep.any():
-                index.add_with_ids(delta_vectors[keep], delta_ids[keep])
-        else:
-            index = _new_faiss(self.index_type, self.embedder.dim, change.vectors)
-        if change.chunks:
-            index.add_with_ids(change.vectors, np.asarray(change.cids, dtype=np.int64))
-        faiss.write_index(index, str(tmp / BASE_VECTORS))
-        # Terms.
-        parts = []
-        if previous:
-            base = Segment.load(previous.generation_dir, BASE_BM25)
-            dead = np.asarray(_deleted_cids(previous) + change.drop_base, dtype=np.int64)
-            parts.append(base.select(~np.isin(np.asarray(base.ids), dead), n_terms))
-            delta = Segment.load(previous.generation_dir, "delta_bm25", mmap=False)
-            parts.append(delta.select(~np.isin(delta.ids, change.drop_delta), n_terms))
-        parts.append(change.segment)
-        merged = Segment.concat(parts, n_terms)
-        merged.save(tmp, BASE_BM25)
-        return merged.df(n_terms), {"base_chunks": merged.n_rows, "delta_chunks": 0, "deleted": 0}
+        _empty_delta_db(tmp)
 
     def _write_delta(self, previous: _Previous, tmp: Path, change: _Change, n_terms: int):
         """The previous base, linked; a new delta: the previous one without replaced documents, plus the new."""
-        for name in BASE_FILES:
-            _link(previous.generation_dir / name, tmp / name)
-        db = sqlite3.connect(tmp / "delta.sqlite")
-        try:
-            db.executescript(SCHEMA + DELTA_SCHEMA)
-            db.execute("ATTACH DATABASE ? AS old", (_uri(previous.generation_dir / "delta.sqlite"),))
-            _temp_ids(db, change)
-            db.execute(
-                "INSERT INTO main.chunks SELECT * FROM old.chunks "
-                "WHERE doc_id NOT IN (SELECT doc_id FROM gone_documents)"
-            )
-            db.execute(
-                "INSERT INTO main.documents SELECT * FROM old.documents "
-                "WHERE doc_id NOT IN (SELECT doc_id FROM gone_documents)"
-            )
-            db.execute("INSERT INTO deleted_chunks SELECT cid FROM old.deleted_chunks")
-            db.executemany("INSERT OR IGNORE INTO deleted_chunks VALUES (?)", [(c,) for c in change.drop_base])
-            db.execute("INSERT INTO deleted_documents SELECT doc_id FROM old.deleted_documents")
-            db.executemany("INSERT OR IGNORE INTO deleted_documents VALUES (?)", [(d,) for d in change.drop_base_docs])
-            db.commit()
-            db.execute("DETACH DATABASE old")
-            _insert_rows(db, change)
-            db.commit()
-            deleted = db.execute("SELECT COUNT(*) FROM deleted_chunks").fetchone()[0]
-        finally:
-            db.close()
+        deleted = self._write_delta_rows(previous, tmp, change)
         # Vectors.
         delta_ids, delta_vectors = _delta_vectors(previous)
         keep = ~np.isin(delta_ids, change.drop_delta)
@@ -1117,6 +1204,35 @@ class IndexWriter:
         counts = {"base_chunks": previous.manifest.base_chunks, "delta_chunks": delta.n_rows, "deleted": deleted}
         return df, counts
 
+    def _write_delta_rows(self, previous: _Previous, tmp: Path, change: _Change) -> int:
+        """The previous base files, linked, and a new delta SQLite; returns the number of deleted base rows."""
+        for name in self.base_files:
+            _link(previous.generation_dir / name, tmp / name)
+        db = sqlite3.connect(tmp / "delta.sqlite")
+        try:
+            db.executescript(SCHEMA + DELTA_SCHEMA)
+            db.execute("ATTACH DATABASE ? AS old", (_uri(previous.generation_dir / "delta.sqlite"),))
+            _temp_ids(db, change)
+            db.execute(
+                "INSERT INTO main.chunks SELECT * FROM old.chunks "
+                "WHERE doc_id NOT IN (SELECT doc_id FROM gone_documents)"
+            )
+            db.execute(
+                "INSERT INTO main.documents SELECT * FROM old.documents "
+                "WHERE doc_id NOT IN (SELECT doc_id FROM gone_documents)"
+            )
+            db.execute("INSERT INTO deleted_chunks SELECT cid FROM old.deleted_chunks")
+            db.executemany("INSERT OR IGNORE INTO deleted_chunks VALUES (?)", [(c,) for c in change.drop_base])
+            db.execute("INSERT INTO deleted_documents SELECT doc_id FROM old.deleted_documents")
+            db.executemany("INSERT OR IGNORE INTO deleted_documents VALUES (?)", [(d,) for d in change.drop_base_docs])
+            db.commit()
+            db.execute("DETACH DATABASE old")
+            _insert_rows(db, change)
+            db.commit()
+            return db.execute("SELECT COUNT(*) FROM deleted_chunks").fetchone()[0]
+        finally:
+            db.close()
+
 
 @dataclass
 class _Change:
@@ -1130,6 +1246,7 @@ class _Change:
     cids: list[int] = field(default_factory=list)
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     segment: Segment = field(default_factory=Segment.empty)
+    analyzer: Analyzer | None = None  # what made ``segment`` (and must tokenize what leaves)
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -1192,13 +1309,16 @@ def _delta_vectors(previous: _Previous) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def _empty_delta(directory: Path, dim: int) -> None:
+def _empty_delta_db(directory: Path) -> None:
     db = sqlite3.connect(directory / "delta.sqlite")
     try:
         db.executescript(SCHEMA + DELTA_SCHEMA)
         db.commit()
     finally:
         db.close()
+
+
+def _empty_delta_arrays(directory: Path, dim: int) -> None:
     np.save(directory / "delta_ids.npy", np.zeros(0, dtype=np.int64))
     np.save(directory / "delta_vectors.npy", np.zeros((0, dim), dtype=np.float32))
     Segment.empty().save(directory, "delta_bm25")

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.api import LiveAssistant, embedder_for
+from qa.api import LiveAssistant, embedder_for, live_manifest, open_writer
 from qa.config import Settings
 from qa.embed import EmbedderError
 from qa.store import IndexWriter, Manifest, StoreError, WriteReport, current_generation
@@ -365,10 +365,11 @@ class WebAssistant:
                     manifest = Manifest.read(current_generation(self.index_dir) / "manifest.json")
                 except (StoreError, OSError, ValueError) as exc:
                     raise UserError(f"索引无法读取：{_one_line(exc)}；请重建索引。") from None
-            writer = IndexWriter(
-                self.index_dir,
+            # FAISS or Milvus: as configured, else as the live index is held (a rebuild keeps it).
+            writer = open_writer(
+                self.settings,
                 embedder_for(self.settings, manifest),
-                self.settings.index_type,
+                manifest or live_manifest(self.settings),
                 show_progress=False,
                 progress=_progress_callback(progress, notify or (lambda _p: None)),
             )

@@ -50,16 +50,18 @@ def test_scale_benchmark_runs_at_a_tiny_size(tmp_path):
     out = tmp_path / "scale.json"
     command = [sys.executable, "-m", "benchmarks.scale", "--sizes", "150", "--work", str(tmp_path / "work")]
     command += ["--real", str(SAMPLES), "--updates", "2", "--questions", "4", "--repeats", "1", "--json", str(out)]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=120, check=False)
+    command += ["--backends", "faiss,milvus"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=180, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "| chunks |" in result.stdout and "| 150 |" in result.stdout
+    assert "| chunks |" in result.stdout and "| faiss | 150 |" in result.stdout and "| milvus | 150 |" in result.stdout
     figures = json.loads(out.read_text(encoding="utf-8"))
-    row = figures["rows"][0]
-    assert figures["machine"]["cores"]
-    assert row["chunks"] == 150 and row["cache_hits"] == 150 and row["chunks_embedded"] == 0
-    assert len(row["update_runs"]) == 2
-    for key in ("parse_s", "embed_s", "index_s", "retrieval_p95_ms", "e2e_p95_ms", "index_mb", "query_peak_rss_mb"):
-        assert row[key] >= 0, key
+    assert figures["machine"]["cores"] and figures["backends"] == ["faiss", "milvus"]
+    assert [row["backend"] for row in figures["rows"]] == ["faiss", "milvus"]
+    for row in figures["rows"]:
+        assert row["chunks"] == 150 and row["cache_hits"] == 150 and row["chunks_embedded"] == 0
+        assert len(row["update_runs"]) == 2
+        for key in ("parse_s", "embed_s", "index_s", "retrieval_p95_ms", "e2e_p95_ms", "index_mb", "query_peak_rss_mb"):
+            assert row[key] >= 0, key
 
 
 def test_eval_compares_every_retriever_with_and_without_filters(tmp_path):
