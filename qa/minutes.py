@@ -158,9 +158,7 @@ _BAD_BEFORE_NUM = re.compile(r"[下上本该每这此前后]$")
 _YEAR_OF_MEETING = re.compile(
     rf"((?:19|20)\d{{2}})\s*年度?\s*(?:第[\d{CN_NUM}]+次|[^,。]{{0,12}}?党组|[^,。]{{0,6}}?常务)|[〔\[(]((?:19|20)\d{{2}})[〕\])]\s*第"
 )
-_DOC_NUMBER = re.compile(
-    rf"[{_HAN}]{{0,12}}[〔﹝\[【(]\s*\d{{4}}\s*[〕﹞\]】)]\s*\d+\s*号|^第\s*\d+\s*号$", re.M
-)
+_DOC_NUMBER = re.compile(rf"[{_HAN}]{{0,12}}[〔﹝\[【(]\s*\d{{4}}\s*[〕﹞\]】)]\s*\d+\s*号|^第\s*\d+\s*号$", re.M)
 _OFFICE = re.compile(rf"[{_HAN}]{{2,30}}?(?:党政办公室|办公室)")
 _TIME_OF_DAY = re.compile(r"^\s*(?:\([^)]{1,6}\))?\s*(上午|下午|晚上|晚间|晚|早上|中午|傍晚)")
 _LABEL = re.compile(

@@ -133,8 +133,29 @@ def _tagger():
 
 
 _VERB_TAGS = ("v", "vn", "vd", "nz")
-_NOT_VERB_TAGS = {"n", "nr", "nrt", "nt", "nrfg", "m", "mq", "f", "r", "t", "q", "p", "d", "c", "u", "uj", "ul", "x",
-                  "s", "eng", ""}
+_NOT_VERB_TAGS = {
+    "n",
+    "nr",
+    "nrt",
+    "nt",
+    "nrfg",
+    "m",
+    "mq",
+    "f",
+    "r",
+    "t",
+    "q",
+    "p",
+    "d",
+    "c",
+    "u",
+    "uj",
+    "ul",
+    "x",
+    "s",
+    "eng",
+    "",
+}
 
 
 def question_focus(norm: str) -> tuple[list[str], list[str], list[str], bool]:
@@ -154,7 +175,7 @@ def question_focus(norm: str) -> tuple[list[str], list[str], list[str], bool]:
         wh = token if token in _WH_WORDS else next((w for w in prefixes if token.startswith(w)), None)
         if wh is None:
             continue
-        noun = token[len(wh):] or None
+        noun = token[len(wh) :] or None
         j = i + 1
         while noun is None and j < len(tagged) and tagged[j][0] in _SKIP:
             j += 1
