@@ -104,12 +104,6 @@ class Segment:
             (np.asarray(self.tf), np.asarray(self.rows), indptr), shape=(self.n_rows, n_terms), copy=False
         )
 
-    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
-        if term >= self.n_terms:
-            return self.rows[:0], self.tf[:0]
-        start, end = self.indptr[term], self.indptr[term + 1]
-        return self.rows[start:end], self.tf[start:end]
-
     def df(self, n_terms: int, rows: np.ndarray | None = None) -> np.ndarray:
         """Document frequency of every term, over all rows or only over the ``rows`` given."""
         out = np.zeros(n_terms, dtype=np.int64)

@@ -38,9 +38,6 @@ class Report:
 
     results: list[QuestionResult] = field(default_factory=list)
 
-    def _retrieval(self) -> list[QuestionResult]:
-        return [r for r in self.results if not r.expect_no_answer]
-
     def metrics(self, results: list[QuestionResult] | None = None) -> dict[str, float]:
         results = self.results if results is None else results
         retrieval = [r for r in results if not r.expect_no_answer]

@@ -186,11 +186,6 @@ def to_simplified(text: str) -> str:
     return _opencc().convert(text) if text else text
 
 
-def fold_width(text: str) -> str:
-    """Full-width ASCII → ASCII and odd spaces → space, as in the normalised text."""
-    return text.translate(_WIDTH)
-
-
 def strip_glosses(text: str) -> str:
     """Remove pinyin glosses (會(huì)議 → 會議), HTML tag debris and SEO spam, keeping the script as written."""
     text = _TAG.sub("", _PINYIN.sub("", text))

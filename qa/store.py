@@ -391,7 +391,6 @@ class IndexReader(GenerationReader):
         if problem:
             self.db.close()
             raise StoreError(f"index at {self.index_dir} is damaged ({problem}); {fix}")
-        self.row_of = {int(c): i for i, c in enumerate(self.meta.cids)}
 
     def _load_meta(self) -> ChunkMeta:
         rows = self.db.execute(
