@@ -631,32 +631,9 @@ class MilvusReader(GenerationReader):
     def stats(self) -> dict:
         """Counts, regions, date range, embedder, Milvus URI and collection, size on disk."""
         dates = [d for d, n in self.facets.dates.items() if d > 0 and n > 0]
-        size = sum(p.stat().st_size for p in self.generation_dir.iterdir() if p.is_file())
-        docs = self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-
-        def iso(value: int) -> str:
-            text = str(value)
-            return f"{text[:4]}-{text[4:6]}-{text[6:]}"
-
-        return {
-            "index": str(self.index_dir),
-            "generation": self.generation_dir.name,
-            "backend": "milvus",
-            "documents": docs,
-            "chunks": self.manifest.chunks,
-            "regions": self.regions(),
-            "date_range": [iso(min(dates)), iso(max(dates))] if dates else None,
-            "embedder": self.manifest.embedder,
-            "model": self.manifest.model,
-            "dim": self.manifest.dim,
-            "index_type": self.manifest.index_type,
-            "source": self.manifest.source,
-            "size_bytes": size,
-            "updated": self.manifest.updated,
-            "milvus_uri": display_uri(self.uri),
-            "collection": self.collection,
-            "milvus_rows": self.count(),
-        }
+        stats = self._stats(self.manifest.chunks, [min(dates), max(dates)] if dates else None)
+        stats.update(milvus_uri=display_uri(self.uri), collection=self.collection, milvus_rows=self.count())
+        return stats
 
     def close(self) -> None:
         if hasattr(self, "db"):

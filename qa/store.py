@@ -327,8 +327,33 @@ class GenerationReader:
         ).fetchall()
         return {doc: cid for doc, cid in rows}
 
+    def _stats(self, chunks: int, dates: list[int] | None) -> dict:
+        """The statistics every backend reports: counts, regions, date range, embedder, size on disk."""
+        size = sum(p.stat().st_size for p in self.generation_dir.iterdir() if p.is_file())
+        return {
+            "index": str(self.index_dir),
+            "generation": self.generation_dir.name,
+            "backend": self.manifest.backend,
+            "documents": self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
+            "chunks": chunks,
+            "regions": self.regions(),  # type: ignore[attr-defined]
+            "date_range": [_iso(dates[0]), _iso(dates[1])] if dates else None,
+            "embedder": self.manifest.embedder,
+            "model": self.manifest.model,
+            "dim": self.manifest.dim,
+            "index_type": self.manifest.index_type,
+            "source": self.manifest.source,
+            "size_bytes": size,
+            "updated": self.manifest.updated,
+        }
+
     def close(self) -> None:
         self.db.close()
+
+
+def _iso(value: int) -> str:
+    text = str(value)
+    return f"{text[:4]}-{text[4:6]}-{text[6:]}"
 
 
 class IndexReader(GenerationReader):
@@ -553,29 +578,7 @@ class IndexReader(GenerationReader):
     def stats(self) -> dict:
         """Counts, regions, date range, embedder and size on disk."""
         dates = self.meta.date[self.meta.date > 0]
-        size = sum(p.stat().st_size for p in self.generation_dir.iterdir() if p.is_file())
-        docs = self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-
-        def iso(value: int) -> str:
-            text = str(value)
-            return f"{text[:4]}-{text[4:6]}-{text[6:]}"
-
-        return {
-            "index": str(self.index_dir),
-            "generation": self.generation_dir.name,
-            "backend": self.manifest.backend,
-            "documents": docs,
-            "chunks": len(self.meta.cids),
-            "regions": self.regions(),
-            "date_range": [iso(int(dates.min())), iso(int(dates.max()))] if dates.size else None,
-            "embedder": self.manifest.embedder,
-            "model": self.manifest.model,
-            "dim": self.manifest.dim,
-            "index_type": self.manifest.index_type,
-            "source": self.manifest.source,
-            "size_bytes": size,
-            "updated": self.manifest.updated,
-        }
+        return self._stats(len(self.meta.cids), [int(dates.min()), int(dates.max())] if dates.size else None)
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -585,50 +588,9 @@ def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 def _chunk_from_row(row: Sequence) -> Chunk:
-    (
-        cid,
-        chunk_id,
-        doc_id,
-        kind,
-        item_index,
-        number,
-        heading,
-        text,
-        start,
-        end,
-        norm,
-        header,
-        source,
-        title,
-        region,
-        city,
-        province,
-        date,
-        meeting,
-        meeting_number,
-    ) = row
-    chunk = Chunk(
-        chunk_id,
-        doc_id,
-        kind,
-        item_index,
-        number,
-        heading,
-        text,
-        start,
-        end,
-        norm,
-        header,
-        source,
-        title,
-        region,
-        city,
-        province,
-        date,
-        meeting,
-        meeting_number,
-    )
-    chunk.cid = cid  # type: ignore[attr-defined]
+    """A chunk from a row of ``_CHUNK_COLUMNS``: the row id, then the Chunk fields in order."""
+    chunk = Chunk(*row[1:])
+    chunk.cid = row[0]  # type: ignore[attr-defined]
     return chunk
 
 
