@@ -56,3 +56,24 @@ def test_question_file_errors_name_the_line(tmp_path):
     path.write_text(json.dumps({"q": "ok"}) + "\n{broken\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"q.jsonl:2"):
         load_questions(path)
+
+
+def test_meeting_facts_of_every_external_file_by_question(combined_assistant, external_index):
+    """Chair, date and number of each of the 42 external meetings, asked four ways among 47 meetings."""
+    misses = []
+    for row in external_index:
+        region, number, chair, iso = row["region"], row["meeting_number"], row["chair"], row["meeting_date"]
+        year, month, day = (int(x) for x in iso.split("-"))
+        questions = [
+            (f"{region}第{number}次常务会议是谁主持的？", chair),
+            (f"{region}第{number}次常务会议是哪天召开的？", f"{month}月{day}日"),
+            (f"{region}{year}年{month}月{day}日的常务会议是第几次？", number),
+            (f"{region}{year}年{month}月{day}日的政府常务会议由谁主持", chair),
+        ]
+        for question, expected in questions:
+            answer = combined_assistant.ask(question)
+            top = answer.citations[0].doc_id if answer.citations else None
+            if not (answer.found and expected in answer.answer and top == row["file"]):
+                misses.append(f"{row['file']}: {question} → {answer.answer[:60]!r}")
+    print(f"{4 * len(external_index) - len(misses)}/{4 * len(external_index)}")
+    assert not misses, misses
