@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 from qa.chunks import Chunk
 from qa.normalize import normalize, normalize_query, strip_glosses
@@ -67,7 +68,8 @@ class Answer:
 _SENTENCE_END = re.compile(r"[。！？!?；;]+[”」』]?|\n")
 
 
-def sentences(text: str) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=4096)
+def sentences(text: str) -> tuple[tuple[int, int, str], ...]:
     """Sentences of an original passage: (start, end, normalised sentence).
 
     Splitting happens on the normalised text, where hard-wrapped lines are rejoined and page
@@ -94,7 +96,8 @@ def sentences(text: str) -> list[tuple[int, int, str]]:
         start = match.end()
     if label is not None:
         out.append(label)
-    return out
+    # Cached: one answer asks for the same chunk's sentences several times (choice, extension, citation).
+    return tuple(out)
 
 
 def display(text: str) -> str:

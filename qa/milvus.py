@@ -69,7 +69,6 @@ from qa.embed import CachedEmbedder
 from qa.search import RRF_K  # Milvus fuses with our constant: the fused scores are the same numbers
 from qa.store import (
     BASE_DB,
-    FORMAT_VERSION,
     GenerationReader,
     IndexWriter,
     Manifest,
@@ -482,14 +481,7 @@ class MilvusReader(GenerationReader):
         self._connection: Connection | None = None
         fix = f"rebuild it with: qa index build --backend milvus --index {self.index_dir}"
         try:
-            self.manifest = Manifest.read(generation / "manifest.json")
-            if self.manifest.format != FORMAT_VERSION:
-                raise StoreError(
-                    f"index at {self.index_dir} has format {self.manifest.format} "
-                    f"(this version reads {FORMAT_VERSION}); {fix}"
-                )
-            if self.manifest.backend != "milvus":
-                raise StoreError(f"index at {self.index_dir} is held by {self.manifest.backend}, not milvus")
+            self.manifest = Manifest.load(self.index_dir, generation, fix, backend="milvus")
             self.db = connect(generation)
             self.analyzer = shared_analyzer(_read_words(generation / "userdict.txt"))
             self.bm25 = TermStats(

@@ -112,6 +112,23 @@ class Manifest:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
+    @classmethod
+    def load(cls, index_dir: Path, generation_dir: Path, fix: str, backend: str | None = None) -> Manifest:
+        """The manifest of a live generation, checked: format this version reads, and ``backend`` if given.
+
+        ``fix`` is the instruction ending the one-line error (e.g. «rebuild it with: qa index build …»).
+        """
+        manifest = cls.read(generation_dir / "manifest.json")
+        if manifest.format != FORMAT_VERSION:
+            raise StoreError(
+                f"index at {index_dir} has format {manifest.format} (this version reads {FORMAT_VERSION}); {fix}"
+            )
+        if backend is not None and manifest.backend != backend:
+            raise StoreError(
+                f"index at {index_dir} is held by {manifest.backend}, not {backend} (open it with qa.api.open_reader)"
+            )
+        return manifest
+
     def write(self, path: Path) -> None:
         _write_atomic(path, json.dumps(asdict(self), ensure_ascii=False, indent=1))
 
@@ -374,17 +391,7 @@ class IndexReader(GenerationReader):
         fix = f"rebuild it with: qa index build --index {self.index_dir}"
         generation = self.generation_dir
         try:
-            self.manifest = Manifest.read(generation / "manifest.json")
-            if self.manifest.format != FORMAT_VERSION:
-                raise StoreError(
-                    f"index at {self.index_dir} has format {self.manifest.format} "
-                    f"(this version reads {FORMAT_VERSION}); {fix}"
-                )
-            if self.manifest.backend != "faiss":
-                raise StoreError(
-                    f"index at {self.index_dir} is held by {self.manifest.backend}, not faiss "
-                    "(open it with qa.api.open_reader)"
-                )
+            self.manifest = Manifest.load(self.index_dir, generation, fix, backend="faiss")
             self.db = connect(generation)
             deleted = np.asarray(
                 [r[0] for r in self.db.execute("SELECT cid FROM delta.deleted_chunks")], dtype=np.int64
@@ -731,12 +738,9 @@ class _Previous:
     def __init__(self, index_dir: Path):
         self.index_dir = index_dir
         self.generation_dir = current_generation(index_dir)
-        self.manifest = Manifest.read(self.generation_dir / "manifest.json")
-        if self.manifest.format != FORMAT_VERSION:
-            raise StoreError(
-                f"index at {index_dir} has format {self.manifest.format} (this version writes {FORMAT_VERSION}); "
-                f"rebuild it with: qa index build --index {index_dir}"
-            )
+        self.manifest = Manifest.load(
+            index_dir, self.generation_dir, f"rebuild it with: qa index build --index {index_dir}"
+        )
         try:
             self.db = connect(self.generation_dir)
         except sqlite3.Error as exc:
