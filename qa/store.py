@@ -260,17 +260,20 @@ class ChunkMeta:
             wanted = list(regions)
             mask &= self._in("region", wanted) | self._in("city", wanted) | self._in("province", wanted)
             filtered = True
+        # Unknown is not a mismatch: an undated chunk passes date filters and a chunk without a
+        # meeting number passes number filters (the searcher ranks them below those that match).
+        undated = self.date == 0
         if date_from:
-            mask &= self.date >= date_from
+            mask &= (self.date >= date_from) | undated
             filtered = True
         if date_to:
-            mask &= (self.date <= date_to) & (self.date > 0)
+            mask &= (self.date <= date_to) | undated
             filtered = True
         if months:
-            mask &= np.isin((self.date // 100) % 100, list(months))
+            mask &= np.isin((self.date // 100) % 100, list(months)) | undated
             filtered = True
         if meeting_number is not None:
-            mask &= self.meeting_number == meeting_number
+            mask &= (self.meeting_number == meeting_number) | (self.meeting_number < 0)
             filtered = True
         return mask if filtered else None
 
@@ -500,9 +503,10 @@ class IndexReader(GenerationReader):
         """Whether a restriction is known to leave no chunk."""
         return mask is not None and not mask.any()
 
-    def overviews(self, mask: np.ndarray, k: int) -> list[int]:
-        """The first ``k`` meeting overviews (by chunk id) passing a restriction."""
-        return [int(c) for c in self.meta.cids[mask & self.meta.overview][:k]]
+    def overviews(self, mask: np.ndarray | None, k: int) -> list[int]:
+        """The first ``k`` meeting overviews (by chunk id) passing a restriction (``None``: all)."""
+        keep = self.meta.overview if mask is None else mask & self.meta.overview
+        return [int(c) for c in self.meta.cids[keep][:k]]
 
     def agenda(self, mask: np.ndarray, max_documents: int = 20) -> list[int]:
         """Chunk ids of the first ``max_documents`` documents (by id) with chunks passing a restriction."""
