@@ -10,7 +10,7 @@ answer says so.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -31,6 +31,7 @@ MIN_COVERAGE = 0.5
 LEXICAL_ENOUGH = 0.5
 W_CONTRIBUTION = 10.0
 EVIDENCE_THRESHOLD = 0.2
+NATIONAL_COVERAGE = 0.8
 _NATIONAL = re.compile(r"我国|全国|中国|国家|世界|全球|联合国")
 _MEETING_WORDS = re.compile(r"会议|常务会|会上|纪要|议题|审议|主持")
 # How many related passages a «not found» answer still shows.
@@ -104,18 +105,31 @@ _NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万两]+[个项�
 _PLACE = re.compile(r"(?:会议地点[:：]?\s*|在)([^,，。;；:：\s]{2,20}?(?:会议室|礼堂|大厅|中心|大楼|会场))")
 
 
-def cue_score(norm: str, query: Query) -> float:
-    """How well a sentence fits what the question asks for, apart from its topic words."""
+# «怎么处理的», «什么态度», «作出了什么决定»: the answer is what the meeting decided or required.
+_ASKS_DECISION = re.compile(r"处理|决定|态度|意见|怎么办|如何办|怎么做|怎样做|要求|结论|定了|拍板|怎么定")
+_DECISION = re.compile(
+    r"(?:会议|会上)?(?:原则)?(?:同意|要求|决定|明确|强调|指出|认为|原则通过|提出|责成|交由|提交|部署)"
+)
+
+
+def cue_score(norm: str, query: Query, scale: float = 1.0) -> float:
+    """How well a sentence fits what the question asks for, apart from its topic words.
+
+    ``scale`` < 1 when sentence similarities are also used: the cue words then only break near-ties
+    instead of outvoting what the sentence means («提出了什么要求» must not pick any sentence with 提出).
+    """
     score = 0.0
     cue = _CUES.get(query.qtype)
     if cue and cue.search(norm):
+        score += 0.3
+    if query.qtype == "what" and _ASKS_DECISION.search(query.norm) and _DECISION.search(norm):
         score += 0.3
     # Generic focus nouns (单位, 文件) name the kind of answer and would favour any sentence using them.
     score += 0.5 * sum(1 for f in query.focus if f in norm and f not in GENERIC_FOCUS)
     score += 1.0 * sum(1 for v in query.verbs if v in norm)
     if query.quantity and _NUMBER.search(norm):
         score += 0.4
-    return score
+    return scale * score
 
 
 # Sentence choice: meaning (similarity with the question, relative to the chunk's best sentence)
@@ -138,7 +152,7 @@ def sentence_scores(
     top = float(sims.max()) if sims is not None and len(sims) == len(spans) and len(sims) else None
     scored = []
     for index, (start, end, norm) in enumerate(spans):
-        score = (coverage(words, weights, norm) if words else 0.0) + cue_score(norm, query)
+        score = (coverage(words, weights, norm) if words else 0.0) + cue_score(norm, query, 1.0 if top is None else 0.5)
         if top is not None:
             score += W_SENTENCE_SEMANTIC * (float(sims[index]) - top)  # type: ignore[index]
         if re.match(r"^[一二三四五六七八九十]+、", norm) and len(norm) < 60:
@@ -206,6 +220,8 @@ def _cn_date(iso: str | None, partial: str | None = None) -> str:
 def _item_label(chunk: Chunk) -> str:
     if chunk.kind == "overview":
         return "会议概况"
+    if chunk.kind == "closing":
+        return chunk.heading
     return f"{chunk.number}、{chunk.heading}" if chunk.number else chunk.heading
 
 
@@ -227,10 +243,44 @@ class Answerer:
     def ask(self, question: str, k: int = 5, filters: Filters | None = None, previous: str | None = None) -> Answer:
         """Answer one question; ``previous`` gives context to follow-ups such as «那太仓呢？»."""
         resolved = resolve_follow_up(question, previous, self.searcher.regions)
-        answer = self._ask(resolved, k, filters)
+        pieces = split_questions(resolved)
+        answer = self._ask(resolved, k, filters) if len(pieces) < 2 else self._ask_parts(resolved, pieces, k, filters)
         if resolved != question:
             answer.question, answer.interpreted_as = question, resolved
         return answer
+
+    def _ask_parts(self, question: str, pieces: list[str], k: int, filters: Filters | None) -> Answer:
+        """Two questions in one («…由谁担任组长？同意新建什么学校？»): each answered, then joined.
+
+        Citations interleave the parts' evidence first, so each part's source is near the top.
+        """
+        answers = [self._ask(piece, k, filters) for piece in pieces]
+        # Round-robin over the parts, evidence before related passages.
+        longest = max(len(a.citations) for a in answers)
+        order = [(p, a.citations[i]) for i in range(longest) for p, a in enumerate(answers) if i < len(a.citations)]
+        order.sort(key=lambda pc: pc[1].role != "evidence")
+        numbers: dict[tuple[int, int], int] = {}
+        citations: list[Citation] = []
+        for part, citation in order[: max(k, 2 * len(pieces))]:
+            numbers[(part, citation.rank)] = len(citations) + 1
+            citations.append(replace(citation, rank=len(citations) + 1))
+
+        def renumber(text: str, part: int) -> str:
+            return re.sub(
+                r"\[(\d+)\]",
+                lambda m: f"[{numbers[(part, int(m.group(1)))]}]" if (part, int(m.group(1))) in numbers else "",
+                text,
+            )
+
+        lines = []
+        for part, answer in enumerate(answers):
+            lines.append(f"（{part + 1}）{pieces[part]}\n{renumber(answer.answer, part)}")
+        first = answers[0]
+        found = all(a.found for a in answers)
+        evidence = min((a.evidence for a in answers if a.evidence is not None), default=None)
+        return Answer(
+            question, "\n".join(lines), found, first.question_type, first.filters, citations, evidence=evidence
+        )
 
     def _ask(self, question: str, k: int, filters: Filters | None) -> Answer:
         query = self.searcher.understand(question, filters)
@@ -304,8 +354,8 @@ class Answerer:
             return hit.coverage + (0.1 if hit.matched else 0.0)
         if _NATIONAL.search(query.norm) and not query.filters.regions and not _MEETING_WORDS.search(query.norm):
             # «我国提出力争在哪一年前实现碳达峰»: a question about the nation, not about a meeting,
-            # is answered by minutes only when they hold its words.
-            return hit.coverage
+            # is answered by minutes only when they hold nearly all its words.
+            return hit.coverage if hit.coverage >= NATIONAL_COVERAGE else 0.0
         return hit.coverage + W_CONTRIBUTION * self.topic_contribution(query, hit, words)
 
     def topic_contribution(self, query: Query, hit: Hit, words: list[str]) -> float:
@@ -443,6 +493,9 @@ class Answerer:
             lead = f"{name}（{self._when(chunk)}）在{place.group(1)}召开。" if place else ""
             return f"{lead}{quote}[1]\n{where}"
         if qtype == "attendance":
+            if words and chunk.kind != "overview":
+                # «哪位区人大常委会副主任列席»: the sentence naming them answers, not the whole list.
+                return f"{name}（{self._when(chunk)}）：{quote}[1]"
             return self._attendance(meeting, name, chunk) + f"[1]\n{quote}"
         if qtype == "number":
             number = meeting.get("meeting_number")
@@ -597,6 +650,45 @@ class Answerer:
             topic = "、".join(words)
             head = f"共有{len(ordered)}次会议涉及「{topic}」："
         return Answer(query.text, "\n".join([head, *lines]), True, query.qtype, query.filters.to_dict(), citations)
+
+
+_ASKS = re.compile(r"谁|什么|哪|几|多少|怎|如何|是否|吗|啥")
+_CONTEXT = re.compile(r"^(.{2,40}?(?:常务会议|常务会|办公会议|办公会|会议))")
+
+
+def split_questions(question: str) -> list[str]:
+    """Separate questions asked in one go at their question marks, each with the meeting it is about.
+
+    «峄城区第五十三次常务会议…由谁担任组长？同意在城区北部新建什么学校？» → two questions, the
+    second prefixed with «峄城区第五十三次常务会议». A short follow-on («分别是哪天？», «是谁？») or a
+    list question's second half stays with the first: it is one question.
+    """
+    pieces = [p.strip() for p in re.split(r"[？?]+", question) if p.strip()]
+    if len(pieces) < 2 or not all(_ASKS.search(p) for p in pieces):
+        return [question]
+    if any(len(p) < 8 or re.match(r"(分别|各自|都|又|还有|那么|那)", p) for p in pieces[1:]):
+        return [question]
+    if question_type_of(pieces[0]) == "list":
+        return [question]
+    context = _CONTEXT.match(pieces[0])
+    out = [pieces[0] + "？"]
+    for piece in pieces[1:]:
+        if context and context.group(1) not in piece and not gazetteer_mentions(piece):
+            piece = context.group(1) + piece
+        out.append(piece + "？")
+    return out
+
+
+def question_type_of(text: str) -> str:
+    from qa.query import question_type
+
+    return question_type(normalize_query(text))
+
+
+def gazetteer_mentions(text: str) -> bool:
+    from qa.regions import gazetteer
+
+    return any(m.places for m in gazetteer().mentions(text))
 
 
 _WHO = [

@@ -215,8 +215,10 @@ def question_focus(norm: str) -> tuple[list[str], list[str], list[str], bool]:
 
 
 # Ordering words name a position in time, never a meeting number («最近一次» is not «第1次»).
+# They must stand before a meeting word («最后作出了什么决定» is not about the last meeting).
 _ORDER = re.compile(
-    r"(?P<latest>最近|最新|最后|上一次|上次|近一次|最晚)|(?P<earliest>最早|首次|第一次召开|头一次|最先|最初)"
+    r"(?:(?P<latest>最近|最新|最后|上一|上|近|最晚)|(?P<earliest>最早|首|头|最先|最初))"
+    r"(?=(?:的)?(?:一)?(?:次|场|期|届)|(?:的|召开的?|开的?|举行的?)?[^,，。?？]{0,8}(?:常务会|会议|办公会))"
 )
 _ORDER_NUMBER = re.compile(r"(?:最近|最新|最后|上|最早|首|头|近|最晚|最先)\s*(?:的)?\s*[一1]\s*次")
 _COUNT = re.compile(r"(?:开|召开|举行|研究|审议|讨论|部署)(?:了|过)?(?:几次|多少次)|(?:几次|多少次)(?:常务)?会")

@@ -44,6 +44,8 @@ W_FOCUS = 0.8  # fusion under the question's own filters
 W_COVERAGE = 0.6
 W_AGREEMENT = 1.0  # metadata agreement in [-1, 1]
 W_META_OVERVIEW = 1.0  # «who chaired / when»: the meeting's opening answers
+OPENING_CHARS = 300  # how much of a meeting's overview counts as its opening (who met, when)
+W_SUMMARY_PENALTY = 0.15  # an overview or closing chunk, for a question about a topic
 
 # Words that say what kind of fact is asked, or are the vocabulary of every minutes: never a topic.
 _NOT_TOPIC = frozenset(
@@ -107,6 +109,7 @@ class Searcher:
         self.use_filters = use_filters and mode != "plain"
         self.regions = _indexed_places(reader)
         self._vectors: dict[str, np.ndarray] = {}
+        self._openings: dict[str, str] = {}
 
     # ---- understanding ----------------------------------------------------------------------
 
@@ -245,6 +248,9 @@ class Searcher:
             )
             if meta_question and chunk.kind == "overview" and not mismatch:
                 score += W_META_OVERVIEW * (1.0 if matched else 0.5)
+            elif words and chunk.kind != "item" and query.qtype not in ("attendance", "chair", "where"):
+                # An overview names every item in passing; on a topic, the item itself is the evidence.
+                score -= W_SUMMARY_PENALTY
             if query.date_words and any(y in (chunk.date or "") for y in query.date_words):
                 score += 0.05
             hits.append(
@@ -283,12 +289,25 @@ class Searcher:
                 surfaces += [s for s in (place.name, place.alias) if s and len(s) >= 2]
         return list(dict.fromkeys(surfaces))
 
+    def opening(self, doc_id: str) -> str:
+        """The title and opening of a document's meeting (where minutes say who met), cached."""
+        text = self._openings.get(doc_id)
+        if text is None:
+            cids = self.reader.overview_cids([doc_id])
+            chunks = self.reader.chunks(list(cids.values())) if cids else []
+            text = "".join(f"{c.title or ''}\n{c.meeting or ''}\n{c.norm[:OPENING_CHARS]}" for c in chunks)
+            if len(self._openings) > 4096:
+                self._openings.clear()
+            self._openings[doc_id] = text
+        return text
+
     def agreement(self, query: Query, chunk: Chunk, places: Sequence[str]) -> tuple[float, bool, bool]:
         """(agreement in [-1, 1], contradicted, positively matched) of a chunk with what the question names.
 
         Each named constraint (place, date range, months, meeting number) scores 1 when the chunk's
-        metadata matches, 0 when it is unknown, -1 when it contradicts; a place named in the chunk's
-        own text or title counts as a match of strength 0.7 (the parser may have missed it).
+        metadata matches, 0 when it is unknown, -1 when it contradicts. A place named in the opening
+        or title of the chunk's meeting counts as a match of strength 0.7 even when the parser put
+        another region (or none) into the metadata: the text is the evidence.
         """
         filters = query.filters
         scores: list[float] = []
@@ -296,10 +315,8 @@ class Searcher:
             wanted = set(filters.regions)
             if wanted & {chunk.region, chunk.city, chunk.province}:
                 scores.append(1.0)
-            elif any(p in f"{chunk.title or ''}{chunk.header}{chunk.meeting or ''}" for p in places):
+            elif any(p in f"{chunk.header}\n{self.opening(chunk.doc_id)}" for p in places):
                 scores.append(0.7)
-            elif not chunk.region and any(p in chunk.norm[:400] for p in places):
-                scores.append(0.5)
             elif chunk.region:
                 scores.append(-1.0)
             else:
@@ -375,7 +392,7 @@ class Searcher:
             places = self._place_surfaces(query)
             for hit in hits:
                 hit.agreement, hit.mismatch, hit.matched = self.agreement(query, hit.chunk, places)
-            return [h for h in hits if not h.mismatch] or hits
+            return [h for h in hits if not h.mismatch]
         groups = topic_groups(query, words)
         needed = [w for group in groups for w in group]
         candidates = self.reader.text_search(" ".join(needed), 5000, where)

@@ -59,6 +59,8 @@ from qa.bm25 import Bm25Index, Segment, load_vocab, save_vocab
 from qa.chunks import Chunk, chunk_meeting
 from qa.embed import CachedEmbedder
 from qa.minutes import Meeting, parse_source
+from qa.sentences import embed_sentences
+from qa.sentences import sentence_texts as sentence_texts_of
 from qa.sources import SUPPORTED_SUFFIXES, SourceError, read_source
 from qa.tokens import Analyzer, corpus_words, place_words
 
@@ -994,9 +996,13 @@ class IndexWriter:
                 change.vectors = self.embedder.embed_passages(
                     [c.embed_text() for c in change.chunks], progress=bar.update
                 )
-            report.timings["embed"] = time.perf_counter() - embed_started
             report.cache_hits = (self.embedder.cache.stats.hits - hits_before) if self.embedder.cache else 0
             report.chunks_embedded = len(change.chunks) - report.cache_hits
+            # Sentence vectors too (into the embedding cache): answers choose their quote by meaning.
+            sentence_texts = {t for c in change.chunks for t in sentence_texts_of(c)}
+            with self._progress(len(sentence_texts), "sentences") as bar:
+                embed_sentences(self.embedder, change.chunks, progress=bar.update)
+            report.timings["embed"] = time.perf_counter() - embed_started
             if self.on_progress:
                 self.on_progress("writing", 0, 0)
             index_started = time.perf_counter()
