@@ -152,7 +152,10 @@ def sentence_scores(
     top = float(sims.max()) if sims is not None and len(sims) == len(spans) and len(sims) else None
     scored = []
     for index, (start, end, norm) in enumerate(spans):
-        score = (coverage(words, weights, norm) if words else 0.0) + cue_score(norm, query, 1.0 if top is None else 0.5)
+        # For «what» questions meaning leads and cue words break ties; for the others (who, when …)
+        # the cue is the kind of answer asked for (a unit, a date) and keeps its full weight.
+        scale = 0.5 if top is not None and query.qtype == "what" else 1.0
+        score = (coverage(words, weights, norm) if words else 0.0) + cue_score(norm, query, scale)
         if top is not None:
             score += W_SENTENCE_SEMANTIC * (float(sims[index]) - top)  # type: ignore[index]
         if re.match(r"^[一二三四五六七八九十]+、", norm) and len(norm) < 60:
@@ -345,7 +348,8 @@ class Answerer:
             return 10.0
         if hit.mismatch:
             return -1.0
-        if query.filters.unknown_places and not query.filters.regions and not hit.matched:
+        unknown = query.filters.unknown_places and not query.filters.regions
+        if unknown and not self.searcher.place_named(query, hit.chunk):
             return -1.0  # a place the index does not hold, and the text does not name
         if not words:
             # Nothing but filters and a question word: evidence if the filters picked a meeting.
@@ -383,7 +387,8 @@ class Answerer:
         return hit.chunk.doc_id == top.chunk.doc_id and hit.chunk.item_index == top.chunk.item_index
 
     def _not_found(self, query: Query, hits: list[Hit], words: list[str] | None = None) -> Answer:
-        if query.filters.unknown_places and not query.filters.regions and not any(h.matched for h in hits):
+        unknown = query.filters.unknown_places and not query.filters.regions
+        if unknown and not any(self.searcher.place_named(query, h.chunk) for h in hits):
             places = "、".join(query.filters.unknown_places)
             text = f"资料库中没有{places}的会议纪要，无法回答这个问题。"
         elif hits and all(h.mismatch for h in hits[:3]) and query.filters.meeting_number is not None:

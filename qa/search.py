@@ -301,6 +301,13 @@ class Searcher:
             self._openings[doc_id] = text
         return text
 
+    def place_named(self, query: Query, chunk: Chunk) -> bool:
+        """Whether the chunk's meeting is of a place the question names (metadata, or its own text)."""
+        if query.filters.regions and set(query.filters.regions) & {chunk.region, chunk.city, chunk.province}:
+            return True
+        places = self._place_surfaces(query)
+        return any(p in f"{chunk.header}\n{self.opening(chunk.doc_id)}" for p in places)
+
     def agreement(self, query: Query, chunk: Chunk, places: Sequence[str]) -> tuple[float, bool, bool]:
         """(agreement in [-1, 1], contradicted, positively matched) of a chunk with what the question names.
 
