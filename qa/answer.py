@@ -387,6 +387,10 @@ class Answerer:
         return hit.chunk.doc_id == top.chunk.doc_id and hit.chunk.item_index == top.chunk.item_index
 
     def _not_found(self, query: Query, hits: list[Hit], words: list[str] | None = None) -> Answer:
+        if not hits:
+            # The closest passages are still shown as related (the recall floor), unless a person's
+            # explicit filters leave nothing at all.
+            hits = self.searcher.search(query, k=RELATED_WHEN_NOT_FOUND)
         unknown = query.filters.unknown_places and not query.filters.regions
         if unknown and not any(self.searcher.place_named(query, h.chunk) for h in hits):
             places = "、".join(query.filters.unknown_places)
@@ -673,8 +677,9 @@ def split_questions(question: str) -> list[str]:
         return [question]
     if any(len(p) < 8 or re.match(r"(分别|各自|都|又|还有|那么|那)", p) for p in pieces[1:]):
         return [question]
-    if question_type_of(pieces[0]) == "list":
-        return [question]
+    types = [question_type_of(p) for p in pieces]
+    if types[0] == "list" or all(t in ("when", "chair", "where", "number", "attendance") for t in types):
+        return [question]  # one list, or several facts of one meeting (answered together)
     context = _CONTEXT.match(pieces[0])
     out = [pieces[0] + "？"]
     for piece in pieces[1:]:

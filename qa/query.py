@@ -217,8 +217,9 @@ def question_focus(norm: str) -> tuple[list[str], list[str], list[str], bool]:
 # Ordering words name a position in time, never a meeting number («最近一次» is not «第1次»).
 # They must stand before a meeting word («最后作出了什么决定» is not about the last meeting).
 _ORDER = re.compile(
-    r"(?:(?P<latest>最近|最新|最后|上一|上|近|最晚)|(?P<earliest>最早|首|头|最先|最初))"
-    r"(?=(?:的)?(?:一)?(?:次|场|期|届)|(?:的|召开的?|开的?|举行的?)?[^,，。?？]{0,8}(?:常务会|会议|办公会))"
+    r"(?:(?P<latest>最近|最新|最晚)|(?P<earliest>最早|最先|最初))"
+    r"(?=(?:的)?(?:一)?(?:次|场)|(?:的|召开的?|开的?|举行的?)?[^,，。?？]{0,8}(?:常务会|会议|办公会))"
+    r"|(?:(?P<last>最后|上一|上|近一)|(?P<first>首|头))(?=(?:的)?(?:一)?(?:次|场)(?:会|常务|政府|区政府|县政府|市政府|召开|开))"
 )
 _ORDER_NUMBER = re.compile(r"(?:最近|最新|最后|上|最早|首|头|近|最晚|最先)\s*(?:的)?\s*[一1]\s*次")
 _COUNT = re.compile(r"(?:开|召开|举行|研究|审议|讨论|部署)(?:了|过)?(?:几次|多少次)|(?:几次|多少次)(?:常务)?会")
@@ -251,7 +252,7 @@ def meeting_order(norm: str) -> str | None:
     match = _ORDER.search(norm)
     if not match:
         return None
-    return "latest" if match.group("latest") else "earliest"
+    return "latest" if match.group("latest") or match.group("last") else "earliest"
 
 
 _META_PARTS = ("when", "chair", "where", "number", "attendance")
