@@ -135,12 +135,12 @@ class Searcher:
         return [w for w in words if not any(w != o and w in o for o in words)]
 
     def question_vector(self, query: Query) -> np.ndarray:
-        """The question's vector (embedded once per question text)."""
+        """The question's vector (embedded once while it is being answered: search, quote choice and
+        the not-found decision all use it)."""
         vector = self._vectors.get(query.norm)
         if vector is None:
             vector = self.embedder.embed_queries([query.norm])[0]
-            if len(self._vectors) > 256:
-                self._vectors.clear()
+            self._vectors.clear()  # only the question in hand: memory stays flat, timings honest
             self._vectors[query.norm] = vector
         return vector
 
