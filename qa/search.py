@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from qa.milvus import MilvusReader
 
 RRF_K = 60
-CANDIDATES = 100
+CANDIDATES = 50
 MODES = ("hybrid", "dense", "bm25", "plain")
 
 # Weights of the re-ranking evidence (chosen on the dev question files; see benchmarks/RESULTS.md).
