@@ -34,6 +34,11 @@ EVIDENCE_THRESHOLD = 0.2
 NATIONAL_COVERAGE = 0.8
 _NATIONAL = re.compile(r"我国|全国|中国|国家|世界|全球|联合国")
 _MEETING_WORDS = re.compile(r"会议|常务会|会上|纪要|议题|审议|主持")
+# The answering passage among the first three hits: one within PICK_MARGIN of the best score whose
+# evidence is higher by PICK_GAIN answers instead (rank says what is about the question, evidence
+# which passage answers it).
+PICK_MARGIN = 0.35
+PICK_GAIN = 0.05
 # How many related passages a «not found» answer still shows.
 RELATED_WHEN_NOT_FOUND = 3
 
@@ -112,6 +117,15 @@ _DECISION = re.compile(
 )
 
 
+_REPORT = re.compile(r"就.{2,80}?(?:作了?|进行了?)?(?:汇报|说明)|(?:作|向会议作)了?.{0,10}汇报")
+_MEETING_VERBS = frozenset("提出 要求 强调 指出 明确 研究 部署 审议 听取 讨论 作出 认为 决定 同意 通过".split())
+
+
+def asks_decision(query: Query) -> bool:
+    """«怎么处理的», «作出了什么决定», «什么态度»: the answer is what the meeting decided or required."""
+    return query.qtype == "what" and bool(_ASKS_DECISION.search(query.norm))
+
+
 def cue_score(norm: str, query: Query, scale: float = 1.0) -> float:
     """How well a sentence fits what the question asks for, apart from its topic words.
 
@@ -122,11 +136,15 @@ def cue_score(norm: str, query: Query, scale: float = 1.0) -> float:
     cue = _CUES.get(query.qtype)
     if cue and cue.search(norm):
         score += 0.3
-    if query.qtype == "what" and _ASKS_DECISION.search(query.norm) and _DECISION.search(norm):
-        score += 0.3
+    if asks_decision(query):
+        if _DECISION.search(norm):
+            score += 0.6
+        if _REPORT.search(norm):
+            score -= 0.6  # «…就…作了汇报» restates the item; the decision follows it
     # Generic focus nouns (单位, 文件) name the kind of answer and would favour any sentence using them.
     score += 0.5 * sum(1 for f in query.focus if f in norm and f not in GENERIC_FOCUS)
-    score += 1.0 * sum(1 for v in query.verbs if v in norm)
+    # Verbs every minutes uses (提出, 要求, 强调) say how the meeting spoke, not what about.
+    score += 1.0 * sum(1 for v in query.verbs if v in norm and v not in _MEETING_VERBS)
     if query.quantity and _NUMBER.search(norm):
         score += 0.4
     return scale * score
@@ -155,7 +173,10 @@ def sentence_scores(
         # For «what» questions meaning leads and cue words break ties; for the others (who, when …)
         # the cue is the kind of answer asked for (a unit, a date) and keeps its full weight.
         scale = 0.5 if top is not None and query.qtype == "what" else 1.0
-        score = (coverage(words, weights, norm) if words else 0.0) + cue_score(norm, query, scale)
+        # Asked for a decision, the topic words find the item; in it, they mostly sit in the sentence
+        # that names the item, not in the one that decides.
+        lexical = (0.3 if asks_decision(query) else 1.0) * (coverage(words, weights, norm) if words else 0.0)
+        score = lexical + cue_score(norm, query, scale)
         if top is not None:
             score += W_SENTENCE_SEMANTIC * (float(sims[index]) - top)  # type: ignore[index]
         if re.match(r"^[一二三四五六七八九十]+、", norm) and len(norm) < 60:
@@ -331,9 +352,9 @@ class Answerer:
                 hit.sentence_scores = sims.get(hit.chunk.chunk_id)
         best = hits[0]
         for hit in head[1:]:
-            if hit.mismatch or hit.score < best.score - 0.35:
+            if hit.mismatch or hit.score < hits[0].score - PICK_MARGIN:
                 continue
-            if self.evidence(query, hit, words) > self.evidence(query, best, words) + 0.25:
+            if self.evidence(query, hit, words) > self.evidence(query, best, words) + PICK_GAIN:
                 best = hit
         return best
 
@@ -378,7 +399,7 @@ class Answerer:
         generic = query.norm
         for word in sorted(words, key=len, reverse=True):
             generic = generic.replace(word, "")
-        vector = self.searcher.embedder.embed_queries([generic])[0]
+        vector = self.searcher.text_vector(generic)
         sentence = similarities_of(self.searcher.embedder, [hit.chunk], vector)[hit.chunk.chunk_id]
         return float(scores[best]) - float(sentence[best])
 

@@ -51,7 +51,7 @@ W_SUMMARY_PENALTY = 0.15  # an overview or closing chunk, for a question about a
 _NOT_TOPIC = frozenset(
     "主持人 主持 开会 会是 那天 哪天 几号 分别 提到 提及 涉及 部署 安排 召开 最近 最新 最早 首次 上一次 一次 区政府 "
     "县政府 市政府 省政府 政府 常务会 常务会议 会议 次会 会上 这次 那次 本次 一块儿 一块 啥 咋 有没有 纪要 "
-    "作了 做了 作出 研究 审议 听取 讨论 担任 职务 身份 职位 头衔".split()
+    "作了 做了 作出 研究 审议 听取 讨论 担任 职务 身份 职位 头衔 要求 提出 强调 指出".split()
 )
 
 
@@ -142,6 +142,13 @@ class Searcher:
             vector = self.embedder.embed_queries([query.norm])[0]
             self._vectors.clear()  # only the question in hand: memory stays flat, timings honest
             self._vectors[query.norm] = vector
+        return vector
+
+    def text_vector(self, text: str) -> np.ndarray:
+        """A question-side vector of another text about the question in hand (kept with it)."""
+        vector = self._vectors.get(text)
+        if vector is None:
+            vector = self._vectors[text] = self.embedder.embed_queries([text])[0]
         return vector
 
     # ---- retrieval --------------------------------------------------------------------------
