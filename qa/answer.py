@@ -332,6 +332,9 @@ class Answerer:
         for citation, hit in zip(citations[1:], ordered[1:], strict=False):
             citation.role = "evidence" if self._also_evidence(query, top, hit) else "related"
         text = self._compose(query, top, citations[0], words)
+        if not self.searcher.place_named(query, top.chunk) and self.searcher.place_possible(query, top.chunk):
+            named = "、".join([*query.filters.regions, *query.filters.unknown_places])
+            text += f"\n（注意：这份纪要没有写明地区，是否为{named}的会议无法从原文确认。）"
         filters = query.filters.to_dict()
         return Answer(question, text, True, query.qtype, filters, citations, evidence=round(evidence, 4))
 
@@ -370,8 +373,9 @@ class Answerer:
         if hit.mismatch:
             return -1.0
         unknown = query.filters.unknown_places and not query.filters.regions
-        if unknown and not self.searcher.place_named(query, hit.chunk):
-            return -1.0  # a place the index does not hold, and the text does not name
+        searcher = self.searcher
+        if unknown and not searcher.place_named(query, hit.chunk) and not searcher.place_possible(query, hit.chunk):
+            return -1.0  # a place the index does not hold, the text does not name, the meeting cannot be
         if not words:
             # Nothing but filters and a question word: evidence if the filters picked a meeting.
             return 1.0 if hit.matched else 0.0

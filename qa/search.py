@@ -315,6 +315,22 @@ class Searcher:
         places = self._place_surfaces(query)
         return any(p in f"{chunk.header}\n{self.opening(chunk.doc_id)}" for p in places)
 
+    def place_possible(self, query: Query, chunk: Chunk) -> bool:
+        """A meeting whose region is unknown, held by a government of the level the question names.
+
+        «辽宁省政府…» and a province-level report that never names its province («省长…主持召开省
+        政府常务会议», a mirror copy): unknown is not a mismatch, so the meeting stays possible.
+        """
+        if chunk.region or not (query.filters.regions or query.filters.unknown_places):
+            return False
+        opening = self.opening(chunk.doc_id)
+        for name in [*query.filters.regions, *query.filters.unknown_places]:
+            for place in gazetteer().lookup(name):
+                kind = "自治区" if place.name.endswith("自治区") else place.kind
+                if re.search(rf"{kind}(?:人民)?政府|{kind}长|{kind}委", opening):
+                    return True
+        return False
+
     def agreement(self, query: Query, chunk: Chunk, places: Sequence[str]) -> tuple[float, bool, bool]:
         """(agreement in [-1, 1], contradicted, positively matched) of a chunk with what the question names.
 
@@ -334,7 +350,7 @@ class Searcher:
             elif chunk.region:
                 scores.append(-1.0)
             else:
-                scores.append(0.0)
+                scores.append(0.3 if self.place_possible(query, chunk) else 0.0)
         date = chunk.date or ""
         if filters.date_from or filters.date_to:
             if not date:
