@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from qa.chunks import CLOSING_HEADING as _CLOSING
 from qa.chunks import Chunk
 from qa.normalize import normalize_query, strip_glosses
 from qa.query import GENERIC_FOCUS, Filters, Query, resolve_follow_up
@@ -114,6 +115,7 @@ _PLACE = re.compile(r"(?:会议地点[:：]?\s*|在)([^,，。;；:：\s]{2,20}?
 _ASKS_DECISION = re.compile(r"处理|决定|态度|意见|怎么办|如何办|怎么做|怎样做|要求|结论|定了|拍板|怎么定")
 _DECISION = re.compile(
     r"(?:会议|会上)?(?:原则)?(?:同意|要求|决定|明确|强调|指出|认为|原则通过|提出|责成|交由|提交|部署)"
+    r"|^(?:[(（][一二三四五六七八九十\d]+[)）])?(?:要|必须|务必|切实|坚决|进一步)"
 )
 
 
@@ -153,6 +155,7 @@ def cue_score(norm: str, query: Query, scale: float = 1.0) -> float:
 # Sentence choice: meaning (similarity with the question, relative to the chunk's best sentence)
 # weighs this much against lexical coverage and cue words.
 W_SENTENCE_SEMANTIC = 6.0
+HEADING_WORD_WEIGHT = 0.3
 # Answers to what/要求/怎么/哪些 questions may quote neighbouring sentences scoring within this margin.
 EXTEND_MARGIN = 0.35
 MAX_QUOTED_SENTENCES = 3
@@ -168,14 +171,21 @@ def sentence_scores(
     """
     spans = sentences(chunk.text)
     top = float(sims.max()) if sims is not None and len(sims) == len(spans) and len(sims) else None
+    # Words of the item's heading found the item; inside it they sit in the sentence that names the
+    # item, so they count less than the question's other words (财政部门 in «…条例时要求财政部门
+    # 怎么做»).
+    heading = normalize_query(chunk.heading)
+    sentence_weights = [
+        w * (HEADING_WORD_WEIGHT if word in heading else 1.0) for word, w in zip(words, weights, strict=True)
+    ]
+    # coverage() is a share; scaled back by the damped share, a damped word's presence counts less.
+    damped_share = sum(sentence_weights) / (sum(weights) or 1.0)
     scored = []
     for index, (start, end, norm) in enumerate(spans):
         # For «what» questions meaning leads and cue words break ties; for the others (who, when …)
         # the cue is the kind of answer asked for (a unit, a date) and keeps its full weight.
         scale = 0.5 if top is not None and query.qtype == "what" else 1.0
-        # Asked for a decision, the topic words find the item; in it, they mostly sit in the sentence
-        # that names the item, not in the one that decides.
-        lexical = (0.3 if asks_decision(query) else 1.0) * (coverage(words, weights, norm) if words else 0.0)
+        lexical = coverage(words, sentence_weights, norm) * damped_share if words else 0.0
         score = lexical + cue_score(norm, query, scale)
         if top is not None:
             score += W_SENTENCE_SEMANTIC * (float(sims[index]) - top)  # type: ignore[index]
@@ -593,7 +603,7 @@ class Answerer:
         which = "最近一次" if latest else "最早一次"
         scope = "、".join(query.filters.regions) or "已收录的纪要中"
         facts = [f"于{self._when(top)}召开"]
-        if meeting.get("meeting_number"):
+        if meeting.get("meeting_number") and f"第{meeting['meeting_number']}次" not in name:
             facts.insert(0, f"第{meeting['meeting_number']}次")
         if meeting.get("chair"):
             facts.append(f"由{meeting.get('chair_title') or ''}{meeting['chair']}主持")
@@ -642,8 +652,26 @@ class Answerer:
                 return Answer(query.text, text, True, query.qtype, query.filters.to_dict(), citations)
         return self._list_answer(query, k)
 
+    def _count_answer(self, query: Query, k: int) -> Answer:
+        """«太仓开过几次常务会议»: the meetings the index holds that match, counted from their metadata."""
+        meetings = sorted(self.searcher.meetings(query), key=lambda c: (c.date or "9999", c.doc_id))
+        if not meetings:
+            return self._not_found(query, [])
+        scope = "、".join(query.filters.regions) or "符合条件的"
+        lines = []
+        hits = [Hit(c.cid, c, 1.0, matched=True) for c in meetings]  # type: ignore[attr-defined]
+        citations = [self._cite(i + 1, h, [], [], query) for i, h in enumerate(hits[: max(k, 20)])]
+        for number, chunk in enumerate(meetings, 1):
+            name = " ".join(p for p in (chunk.region or "", chunk.meeting or "常务会议") if p)
+            ref = f"[{number}]" if number <= len(citations) else ""
+            lines.append(f"{number}. {self._when(chunk)} {name}{ref}")
+        head = f"资料库中{scope}会议纪要共{len(meetings)}次（按会议日期）："
+        return Answer(query.text, "\n".join([head, *lines]), True, query.qtype, query.filters.to_dict(), citations)
+
     def _list_answer(self, query: Query, k: int) -> Answer:
         """Meetings (and their matching items) for «哪些会议…», or a meeting's agenda."""
+        if query.count and not self.searcher.topic_words(query):
+            return self._count_answer(query, k)
         hits = self.searcher.list_matches(query)
         if not hits:
             return self._not_found(query, [])
@@ -679,7 +707,11 @@ class Answerer:
                 refs.append(f"{label}[{len(citations)}]")
             lines.append(f"{number}. {_cn_date(first.date)} {name}：" + "；".join(refs))
         if agenda:
-            head = "这次会议的议题：" if len(ordered) == 1 else f"符合条件的会议共{len(ordered)}次，议题如下："
+            if len(ordered) == 1:
+                items = [c for c in citations if c.item not in ("会议概况", _CLOSING)]
+                head = f"这次会议共有{len(items)}项议题：" if query.quantity else "这次会议的议题："
+            else:
+                head = f"符合条件的会议共{len(ordered)}次，议题如下："
         else:
             topic = "、".join(words)
             head = f"共有{len(ordered)}次会议涉及「{topic}」："
@@ -708,7 +740,7 @@ def split_questions(question: str) -> list[str]:
     context = _CONTEXT.match(pieces[0])
     out = [pieces[0] + "？"]
     for piece in pieces[1:]:
-        if context and context.group(1) not in piece and not gazetteer_mentions(piece):
+        if context and context.group(1) not in piece and not names_a_place(piece):
             piece = context.group(1) + piece
         out.append(piece + "？")
     return out
@@ -720,10 +752,11 @@ def question_type_of(text: str) -> str:
     return question_type(normalize_query(text))
 
 
-def gazetteer_mentions(text: str) -> bool:
+def names_a_place(text: str) -> bool:
+    """Whether a text names a place by a full name (城区, 新区 and other two-character words are not)."""
     from qa.regions import gazetteer
 
-    return any(m.places for m in gazetteer().mentions(text))
+    return any(m.places and len(m.surface) > 2 for m in gazetteer().mentions(text))
 
 
 _WHO = [

@@ -422,7 +422,11 @@ class Searcher:
             places = self._place_surfaces(query)
             for hit in hits:
                 hit.agreement, hit.mismatch, hit.matched = self.agreement(query, hit.chunk, places)
-            return [h for h in hits if not h.mismatch]
+            kept = [h for h in hits if not h.mismatch]
+            # Meetings that match what the question names outrank those whose metadata is unknown:
+            # the unknown ones are listed only when none matches.
+            best = max((h.agreement for h in kept), default=0.0)
+            return [h for h in kept if h.agreement >= best] if best > 0 else kept
         groups = topic_groups(query, words)
         needed = [w for group in groups for w in group]
         candidates = self.reader.text_search(" ".join(needed), 5000, where)
