@@ -30,6 +30,10 @@ MIN_COVERAGE = 0.5
 # (see Answerer.topic_contribution); EVIDENCE_THRESHOLD chosen on the dev question files
 # (``qa eval --thresholds`` prints the trade-off).
 LEXICAL_ENOUGH = 0.5
+# A contradicting candidate covering this much of the topic means the topic belongs elsewhere.
+ELSEWHERE_COVERAGE = 0.8
+ELSEWHERE_PENALTY = 0.3
+CANDIDATES_SEEN = 60
 W_CONTRIBUTION = 10.0
 EVIDENCE_THRESHOLD = 0.2
 NATIONAL_COVERAGE = 0.8
@@ -327,12 +331,18 @@ class Answerer:
             answer = self._list_answer(query, k)
             if answer.found or query.count:
                 return answer
-        hits = self.searcher.search(query, k=max(k, 8))
+        ranked = self.searcher.search(query, k=CANDIDATES_SEEN)
+        hits = ranked[: max(k, 8)]
         weights = [self.searcher.idf(w) for w in words]
         if not hits:
             return self._not_found(query, [], words)
         top = self._pick_top(query, hits, words)
         evidence = self.evidence(query, top, words)
+        elsewhere = max((h.coverage for h in ranked if h.mismatch), default=0.0)
+        if elsewhere >= ELSEWHERE_COVERAGE and top.coverage < LEXICAL_ENOUGH:
+            # The topic's words are all in another place's (or meeting's) minutes, not in these:
+            # «太仓碳达峰方案…» when only 姑苏区 has one. Meaning alone cannot outvote that.
+            evidence = min(evidence, top.coverage - ELSEWHERE_PENALTY)
         if evidence < self.threshold:
             answer = self._not_found(query, hits, words)
             answer.evidence = round(evidence, 4)
