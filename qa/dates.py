@@ -259,3 +259,69 @@ def mentioned_year(text: str, not_after: int) -> int | None:
         if 1990 <= year <= not_after:
             counts[year] += 1
     return max(counts) if counts else None
+
+
+# ---------------------------------------------------------------------------------------------
+# dates outside the text: URLs and file names (issue 12, class 1)
+# ---------------------------------------------------------------------------------------------
+
+# /202210/, /2022-09/28/, t20221124_, /2026-01-21/, /2019/01/06/, _20230405.: a date path in a URL
+# or a file name; month (and day) must be valid. A year and month alone stand for that month.
+_PATH_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})[-_/.]?(0[1-9]|1[0-2])(?:[-_/.]?(0[1-9]|[12]\d|3[01]))?(?!\d)"
+)
+_URL = re.compile(r"https?://[^\s\"'<>，。]+")
+
+
+def path_dates(text: str) -> list[date]:
+    """Dates written in a URL path or a file name; a year-month counts as the month's last day."""
+    out: list[date] = []
+    for m in _PATH_DATE.finditer(text):
+        year, month = int(m.group(1)), int(m.group(2))
+        last_day = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+        day = int(m.group(3)) if m.group(3) else last_day
+        if _valid(year, month, day):
+            out.append(date(year, month, day))
+    return out
+
+
+def urls(text: str) -> list[str]:
+    """The web addresses written in a text."""
+    return _URL.findall(text)
+
+
+# A year the agenda names as its own period is evidence for the meeting's year; a year the
+# agenda looks back on is not (issue 12, class 5: «2021年…综合考核» in a 2025 meeting).
+# - progress reports («2024年上半年», «一季度») date the meeting in that year;
+# - plans («2015年…计划(草案)», «2026年民生实事», «2025年防洪应急预案», «2024年度…工程») are drafted
+#   for the coming year late in the year before, so they count only for meetings before October;
+# - a review («2014年…执行情况», «对2011年…作了全面总结») dates an early-year meeting (January to
+#   March, when reviews and plans go to the people's congress) in the year after.
+_YEAR_AT = re.compile(r"(?<![\d\-—~至到])((?:19|20)\d{2})\s*年(?!\s*[\d\-—~至到]{0,6}年)")
+_REPORT_WORDS = re.compile(
+    r"^(?:度)?(?:全[省市区县旗州]|全年)?\s*(?:上半年|一季度|第一季度|前三季度|前两个月|1-\d月|1—\d月)"
+)
+_REVIEW_WORDS = re.compile(r"执行情况|完成情况|工作总结|全面总结|总结了|考核|回顾|决算")
+_PLAN_WORDS = re.compile(
+    r"草案|计划|预算|目标任务|总体要求|工作要点|重点工作|民生实事|预案|任务|工程|项目|防汛|抗旱|汛期"
+)
+
+
+def current_year(text: str, not_after: int, month: int | None) -> int | None:
+    """The meeting's year as the agenda's own periods give it, if they agree; else None."""
+    candidates: set[int] = set()
+    mentions = list(_YEAR_AT.finditer(text))
+    for k, m in enumerate(mentions):
+        year = int(m.group(1))
+        # The phrase the year belongs to: up to the next year or clause boundary.
+        stop = mentions[k + 1].start() if k + 1 < len(mentions) else len(text)
+        phrase = re.split(r"[,。;]", text[m.end() : min(stop, m.end() + 40)])[0]
+        if _REPORT_WORDS.match(phrase):
+            candidates.add(year)
+        elif _REVIEW_WORDS.search(phrase):
+            if month is not None and month <= 3:
+                candidates.add(year + 1)
+        elif _PLAN_WORDS.search(phrase) and month is not None and month < 10:
+            candidates.add(year)
+    candidates = {y for y in candidates if 1990 <= y <= not_after}
+    return candidates.pop() if len(candidates) == 1 else None

@@ -15,7 +15,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-from qa.dates import CN_NUM, DateMention, cn_to_int, event_year, find_dates, mentioned_year, resolve
+from qa.dates import (
+    CN_NUM,
+    DateMention,
+    cn_to_int,
+    current_year,
+    event_year,
+    find_dates,
+    path_dates,
+    resolve,
+    urls,
+)
 from qa.normalize import Normalized, normalize
 from qa.regions import infer_region, own_government_kind
 from qa.sources import SourceText, read_source
@@ -73,6 +83,12 @@ class Meeting:
     meeting_number: int | None = None
     date: str | None = None
     date_inferred: bool = False
+    # The month and day as the page writes them when it gives no year («08-15»), kept even when
+    # no year can be completed (issue 12, class 1); None when the page wrote the year.
+    date_partial: str | None = None
+    # What a year (or other part) that the page's date line omits was taken from, e.g. 「发布日期」,
+    # 「网址中的日期」, 「会议名称中的年份」; None when the date was written in full.
+    date_inferred_from: str | None = None
     time_of_day: str | None = None
     chair: str | None = None
     chair_title: str | None = None
@@ -113,7 +129,7 @@ def parse_source(source: SourceText) -> Meeting:
     """Parse text already read from a file."""
     norm = normalize(source.text, source.hints, wrapped=True if source.format == "pdf" else None)
     meeting = Meeting(source=source.path, sha256=source.sha256, format=source.format, text=source.text)
-    _Parser(norm, meeting).run()
+    _Parser(norm, meeting, source.meta_dates).run()
     return meeting
 
 
@@ -151,8 +167,11 @@ _CHAIR_PATTERNS = [
 _RELAYED = re.compile(r"(传达|学习|贯彻|精神)[^。;]{0,12}$")
 _NOT_OURS = re.compile(r"^召开[^,。;]{0,40}?(座谈会|研讨会|专题会|政治局|中央|国务院|省委|省政府)")
 
+# The executive meeting of a government, or of a development zone's 管委会 (主任办公会议), the
+# zone's equivalent (issue 12, class 3).
+_EXEC = r"(?:常务会议?|主任办公会议?)"
 _MEETING = re.compile(
-    rf"(?:第\s*)?(?P<num>\d+|[{CN_NUM}]+)\s*次\s*(?:[区县市旗]?(?:人民)?政府|政府|[区县市]政府)?\s*常务会议?"
+    rf"(?:第\s*)?(?P<num>\d+|[{CN_NUM}]+)\s*次\s*(?:[区县市旗]?(?:人民)?政府|政府|[区县市]政府)?\s*{_EXEC}"
 )
 _BAD_BEFORE_NUM = re.compile(r"[下上本该每这此前后]$")
 _YEAR_OF_MEETING = re.compile(
@@ -218,9 +237,12 @@ _CLAUSE = re.compile(
 _SUMMARY = re.compile(r"上述(?:议题|事项)|共(?:研究|讨论|审议)[^。;]{0,8}(?:\d+|[一二三四五六七八九十]+)(?:项|个)议题")
 # The sentence that opens the minutes: the meeting being held, chaired, or numbered.
 _OPENING = re.compile(
-    r"(主持|召开|举行)[^。;]{0,40}常务会议?|常务会议?[^。;]{0,12}(召开|举行|开始)|"
-    rf"第?[\d{CN_NUM}]{{1,5}}(?:届[\d{CN_NUM}]{{1,5}})?次[^。;]{{0,10}}常务会议?"
+    rf"(主持|召开|举行)[^。;]{{0,40}}{_EXEC}|{_EXEC}[^。;]{{0,12}}(召开|举行|开始)|"
+    rf"第?[\d{CN_NUM}]{{1,5}}(?:届[\d{CN_NUM}]{{1,5}})?次[^。;]{{0,10}}{_EXEC}"
 )
+# The labelled block of a 政务公开 record (索引号 / 发布机构 / 内容概述 …) names the meeting but is
+# not its opening sentence (issue 12: pages from places not seen).
+_PUBLIC_RECORD = re.compile(r"索\s*引\s*号|信息名称|发布机构|公开方式|内容概述|主题分类")
 _CHAIR_SPEECH = re.compile(rf"^(?!会议|会上)[{_HAN}]{{2,4}}(?:在会上|在讲话中)?(?:强调|指出|要求)")
 _CHRONICLE = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月份?大事记")
 _ENTRY = re.compile(r"^([1-9]|[12]\d|3[01])(?![\d年月日号次届%.])\s*(?=[\u4e00-\u9fff]|(?:19|20)\d{2}年)")
@@ -252,9 +274,10 @@ class _Para:
 
 
 class _Parser:
-    def __init__(self, norm: Normalized, meeting: Meeting):
+    def __init__(self, norm: Normalized, meeting: Meeting, meta_dates: list[tuple[str, str]] | None = None):
         self.norm = norm
         self.m = meeting
+        self.meta_dates = meta_dates or []
         self.paras: list[_Para] = []
         pos = 0
         for line in norm.text.split("\n"):
@@ -270,14 +293,14 @@ class _Parser:
     def run(self) -> None:
         m = self.m
         if self.norm.spam:
-            m.warnings.append("SEO spam removed from normalised text: " + "; ".join(self.norm.spam[:5]))
+            m.warnings.append("已从规范化文本中去除垃圾推广内容：" + "；".join(self.norm.spam[:5]))
         if not self.paras:
-            m.warnings.append("no text left after removing page furniture")
+            m.warnings.append("去除网页框架文字后没有剩下正文")
             return
         self._select_chronicle_entry()
         self.opening = self._find_opening()
         if self.opening is None:
-            m.warnings.append("does not look like meeting minutes: no sentence naming the meeting (常务会议 召开/主持)")
+            m.warnings.append("不像会议纪要：没有写明会议的句子（召开/主持 常务会议）")
         self.header = self.paras[: self.opening or 0]
         body_end = self._find_tail()
         self.tail = self.paras[body_end:]
@@ -285,7 +308,7 @@ class _Parser:
         self._lists()
         self._items(body_end)
         if self.norm.text.rstrip().endswith(("……", "...")):
-            m.warnings.append("the text breaks off (ends with ……): the source page was truncated")
+            m.warnings.append("正文中断（以……结尾）：原网页不完整")
 
     # ---- layout -------------------------------------------------------------------------------
 
@@ -311,14 +334,13 @@ class _Parser:
         self.chronicle = (heading, int(_ENTRY.match(self.paras[keep].text).group(1)))  # type: ignore[union-attr]
         self.paras = [p for i, p in enumerate(self.paras) if i not in entries or i == keep]
         self.m.warnings.append(
-            f"monthly chronicle: kept the executive-meeting entry (day {self.chronicle[1]}), "
-            f"dropped {dropped} other entries"
+            f"大事记页面：只保留常务会议条目（{self.chronicle[1]}日），略去其他 {dropped} 条"
         )
 
     def _find_opening(self) -> int | None:
         for i, para in enumerate(self.paras):
             text = para.text
-            if _is_title(text) or not _OPENING.search(text):
+            if _is_title(text) or not _OPENING.search(text) or _PUBLIC_RECORD.search(text):
                 continue
             return i
         return None
@@ -417,7 +439,7 @@ class _Parser:
             if m.meeting_number:
                 break
         if m.meeting_number is None and self.opening is not None:
-            m.warnings.append("no meeting number found")
+            m.warnings.append("未找到会议次数")
             found = re.search(r"([区县市旗]?(?:人民)?政府)[^,。;]{0,24}?常务会议?", opening)
             if found:
                 m.meeting = found.group(1) + "常务会议"
@@ -428,7 +450,7 @@ class _Parser:
         m = self.m
         guess = infer_region(self.norm.text, self.norm.hints, kind=kind)
         if guess is None:
-            m.warnings.append("region not found")
+            m.warnings.append("未找到召开会议的地区（政府）")
             return
         m.region = guess.name
         m.city = guess.place.city if guess.place.level == "county" else None
@@ -451,7 +473,7 @@ class _Parser:
                 m.chair, m.chair_title = found
                 return
         if self.opening is not None:
-            m.warnings.append("chair not found")
+            m.warnings.append("未找到主持人")
 
     def _dates(self, opening: str, labelled: dict[str, str]) -> None:
         m = self.m
@@ -470,7 +492,8 @@ class _Parser:
             try:
                 m.date = date(year, month, day).isoformat()
                 m.date_inferred = True
-                m.warnings.append(f"date: day {day} of the chronicle entry, month and year from its heading")
+                m.date_inferred_from = "大事记标题"
+                m.warnings.append(f"会议日期：取自大事记条目（{day}日），年月取自大事记标题")
             except ValueError:
                 pass
         if mention is None and m.date is None:
@@ -479,39 +502,86 @@ class _Parser:
             tod = _TIME_OF_DAY.match(source_text[mention.end :])
             if tod:
                 m.time_of_day = tod.group(1)
-            year_hint, why = self._year_hint(opening, mention)
-            reference = max(references) if references else None
-            when, inferred = resolve(mention, reference, year_hint)
+            if mention.year is None and mention.month and mention.day:
+                m.date_partial = f"{mention.month:02d}-{mention.day:02d}"
+            when, inferred, why = self._complete(opening, mention, references)
             if when is None:
-                m.warnings.append("meeting date could not be completed: no year or publication date in the page")
+                if m.date_partial:
+                    month, day = int(m.date_partial[:2]), int(m.date_partial[3:])
+                    m.warnings.append(f"会议日期只有{month}月{day}日：页面未写年份，也没有可据以推定年份的依据，年份留空")
+                else:
+                    m.warnings.append("会议日期无法补全：页面没有年份，也没有发布日期")
             else:
                 m.date = when.isoformat()
                 m.date_inferred = inferred
                 if inferred:
-                    basis = why or (f"publication date {reference.isoformat()}" if reference else "context")
-                    m.warnings.append(f"date: completed from {basis}")
+                    m.date_inferred_from = why or "上下文"
+                    m.warnings.append(f"会议日期：原文未写全，据「{m.date_inferred_from}」补全为 {m.date}")
         elif m.date is None and self.opening is not None:
-            m.warnings.append("meeting date not found")
+            m.warnings.append("未找到会议日期")
         m.issued = self._issued()
 
-    def _year_hint(self, opening: str, mention: DateMention) -> tuple[int | None, str | None]:
-        """A year for a date written without one, from the document itself (not the web page)."""
-        if mention.year or mention.kind.startswith(("relative", "day")):
-            return None, None
+    def _complete(
+        self, opening: str, mention: DateMention, references: list[date]
+    ) -> tuple[date | None, bool, str | None]:
+        """Complete the meeting's date from the strongest evidence there is (issue 12, classes 1 and 5).
+
+        In order: the year in the meeting's own name; the page's publication line; a date in a URL
+        or the file name; the file's metadata (HTML <meta>, docx, PDF); national events the text
+        dates; a year the agenda names as its current period. A year merely mentioned (a review of
+        an earlier year) is not evidence: the date is then left partial.
+        """
+        if mention.complete() or mention.kind.startswith(("relative", "day")):
+            reference = max(references) if references else None
+            when, inferred = resolve(mention, reference, None)
+            return when, inferred, "发布日期" if inferred and reference else None
+        year_hint = self._name_year(opening)
+        if year_hint:
+            when, _ = resolve(mention, None, year_hint)
+            return when, True, "会议名称中的年份"
+        for tag, dates in (
+            ("发布日期", references),
+            ("网址中的日期", self._url_dates()),
+            ("文件名中的日期", path_dates(Path(self.m.source).name)),
+            ("文件元数据中的日期", self._metadata_dates()),
+        ):
+            if dates:
+                when, _ = resolve(mention, max(dates), None)
+                if when is not None:
+                    return when, True, tag
+        year = event_year(self.norm.text)
+        if year:
+            when, _ = resolve(mention, None, year)
+            return when, True, "文中提及的全国性会议"
+        month = mention.month
+        year = current_year(self.norm.text, date.today().year, month)
+        if year:
+            when, _ = resolve(mention, None, year)
+            return when, True, "议题所述年份"
+        return None, True, None
+
+    def _name_year(self, opening: str) -> int | None:
+        """The year written into the meeting's own name («2023年第3次», «〔2024〕第5次»)."""
         match = _YEAR_OF_MEETING.search(opening)
         if match is None and self.header:
             match = _YEAR_OF_MEETING.search("\n".join(p.text for p in self.header))
-        if match:
-            return int(match.group(1) or match.group(2)), "the year in the meeting's name"
-        if self._publication_dates():
-            return None, None
-        year = event_year(self.norm.text)
-        if year:
-            return year, "national events the minutes mention"
-        year = mentioned_year(self.norm.text, date.today().year)
-        if year:
-            return year, "the latest year the agenda names"
-        return None, None
+        return int(match.group(1) or match.group(2)) if match else None
+
+    def _url_dates(self) -> list[date]:
+        """Dates in web addresses the page carries (its text, furniture, canonical link)."""
+        texts = [self.norm.original, *self.norm.hints, *(v for tag, v in self.meta_dates if tag == "网址")]
+        return [d for text in texts for url in urls(text) for d in path_dates(url)]
+
+    def _metadata_dates(self) -> list[date]:
+        out = []
+        for tag, value in self.meta_dates:
+            if tag == "网址":
+                continue
+            found = find_dates(value)
+            if found and found[0].complete():
+                f = found[0]
+                out.append(date(f.year, f.month, f.day))  # type: ignore[arg-type]
+        return out
 
     def _publication_dates(self) -> list[date]:
         out: list[date] = []
@@ -617,7 +687,7 @@ class _Parser:
         for group in items:
             m.items.append(self._make_item(group))
         if len(m.items) <= 1:
-            m.warnings.append("no agenda items recognised")
+            m.warnings.append("未识别出议题")
 
     def _group_prose(self, body: list[_Para]) -> tuple[list[list[_Para]], list[_Para]]:
         items: list[list[_Para]] = []
@@ -795,7 +865,7 @@ def _meeting_date_mention(opening: str) -> DateMention | None:
     dates = find_dates(opening)
     if not dates:
         return None
-    anchor = re.search(r"常务会议?|常务会|召开|主持", opening)
+    anchor = re.search(rf"{_EXEC}|常务会|召开|主持", opening)
     limit = anchor.start() if anchor else len(opening)
     before = [d for d in dates if d.end <= limit and opening[d.end : d.end + 1] != "讯"]
     if before:
