@@ -440,7 +440,7 @@ class _Parser:
                 break
         if m.meeting_number is None and self.opening is not None:
             m.warnings.append("未找到会议次数")
-            found = re.search(r"([区县市旗]?(?:人民)?政府)[^,。;]{0,24}?常务会议?", opening)
+            found = re.search(r"((?:自治区|[省州盟区县市旗])?(?:人民)?政府)[^,。;]{0,24}?常务会议?", opening)
             if found:
                 m.meeting = found.group(1) + "常务会议"
         kind_text = opening + "\n" + header
@@ -450,7 +450,10 @@ class _Parser:
         m = self.m
         guess = infer_region(self.norm.text, self.norm.hints, kind=kind)
         if guess is None:
-            m.warnings.append("未找到召开会议的地区（政府）")
+            if kind in ("省", "自治区"):
+                m.warnings.append(f"{kind}级政府的会议，但页面没有写明是哪个{kind}，地区留空")
+            else:
+                m.warnings.append("未找到召开会议的地区（政府）")
             return
         m.region = guess.name
         m.city = guess.place.city if guess.place.level == "county" else None
