@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 from qa.dates import (
@@ -98,6 +99,8 @@ class Meeting:
     issued: str | None = None
     published: str | None = None
     format: str = "txt"
+    # Which meeting of its file this is (1, 2 …) when the file reports several; None for one.
+    part: int | None = None
     items: list[AgendaItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     text: str = field(default="", repr=False)  # the original text
@@ -121,16 +124,79 @@ class Meeting:
 
 
 def parse_file(path: Path | str) -> Meeting:
-    """Read and parse one file. Raises ``SourceError`` for unreadable input."""
+    """Read and parse one file (its first meeting). Raises ``SourceError`` for unreadable input."""
     return parse_source(read_source(path))
 
 
+def parse_meetings(path: Path | str) -> list[Meeting]:
+    """Read one file and parse every meeting it reports (issue 12, class 2).
+
+    A news page may carry several reports («又讯», a 党组会议 then a 常务会议, a weekly round-up):
+    each becomes its own Meeting with its own date, number, chair and items, all spans pointing
+    into the one original file. Raises ``SourceError`` for unreadable input.
+    """
+    return parse_source_meetings(read_source(path))
+
+
 def parse_source(source: SourceText) -> Meeting:
-    """Parse text already read from a file."""
-    norm = normalize(source.text, source.hints, wrapped=True if source.format == "pdf" else None)
-    meeting = Meeting(source=source.path, sha256=source.sha256, format=source.format, text=source.text)
-    _Parser(norm, meeting, source.meta_dates).run()
-    return meeting
+    """Parse text already read from a file: its first (usually only) meeting."""
+    return parse_source_meetings(source)[0]
+
+
+def parse_source_meetings(source: SourceText) -> list[Meeting]:
+    """Every meeting in text already read from a file (one for most files)."""
+    wrapped = True if source.format == "pdf" else None
+    norm = normalize(source.text, source.hints, wrapped=wrapped)
+    cuts = _meeting_starts(norm)
+    if len(cuts) <= 1:
+        meeting = Meeting(source=source.path, sha256=source.sha256, format=source.format, text=source.text)
+        _Parser(norm, meeting, source.meta_dates).run()
+        return [meeting]
+    bounds = [0] + [norm.to_original(c, c + 1)[0] for c in cuts[1:]] + [len(source.text)]
+    # The page's own lines before the first report (title, publication line) date every report.
+    page_lines = [line for line in norm.text[: cuts[0]].split("\n") if line.strip()]
+    meetings = []
+    for part, (start, end) in enumerate(pairwise(bounds), 1):
+        piece = source.text[start:end]
+        hints = list(source.hints) + (page_lines if part > 1 else [])
+        sub = normalize(piece, hints, wrapped=wrapped)
+        meeting = Meeting(source=source.path, sha256=source.sha256, format=source.format, text=piece, part=part)
+        _Parser(sub, meeting, source.meta_dates).run()
+        meeting.text = source.text
+        for item in meeting.items:
+            item.start, item.end = item.start + start, item.end + start
+            for sub_item in item.subitems:
+                sub_item.start, sub_item.end = sub_item.start + start, sub_item.end + start
+        meetings.append(meeting)
+    _share_between_parts(meetings)
+    return meetings
+
+
+def _share_between_parts(meetings: list[Meeting]) -> None:
+    """What one report of a page leaves out, another of the same government may say (class 2).
+
+    A 党组会议 report that names no place is the same government's as the 常务会议 report after it
+    when both speak of the same level (县政府 …); a report dated 4月18日 with no year shares the
+    year of a report of that page held the same day.
+    """
+    for m in meetings:
+        others = [o for o in meetings if o is not m]
+        kind = own_government_kind(m.text[m.items[0].start : m.items[-1].end]) if m.items else None
+        if m.region is None and kind:
+            for o in others:
+                o_kind = own_government_kind(o.text[o.items[0].start : o.items[-1].end]) if o.items else None
+                if o.region and o_kind == kind:
+                    m.region, m.city, m.province = o.region, o.city, o.province
+                    m.warnings = [w for w in m.warnings if "地区" not in w]
+                    m.warnings.append(f"地区：本页另一会议的地区（{o.region}，同为{kind}政府）")
+                    break
+        if m.date is None and m.date_partial:
+            for o in others:
+                if o.date and o.date[5:] == m.date_partial:
+                    m.date, m.date_inferred, m.date_inferred_from = o.date, True, "同页同日另一会议的日期"
+                    m.warnings = [w for w in m.warnings if "年份留空" not in w]
+                    m.warnings.append(f"会议日期：与本页另一会议同日，补全为 {m.date}")
+                    break
 
 
 def parse_text(text: str, source: str = "<text>") -> Meeting:
@@ -261,6 +327,71 @@ _SURNAMES = set(
 _UNIT_END = set("局委办院会部厅处科室所站队心团司道镇乡区县市社联校馆场行组协署台关城专进盟网厂园库仓导")
 
 
+# Where a page's next report starts (issue 12, class 2): «又讯», «另讯», or a paragraph that
+# opens a meeting of its own — its date, then the meeting held or chaired — after the first
+# report's body. A 党组会议 held before the 常务会议 is a meeting too; «党组会议暨常务会议» is one.
+_NEXT_REPORT = re.compile(r"^[【\[(]?(?:又讯|另讯|又讯:|本报又讯)[】\])]?")
+_PARTY_MEETING = re.compile(
+    r"(主持|召开|举行)[^。;]{0,40}党组(?:\(扩大\))?会议(?![^。;]{0,30}(?:暨|和|及|并)[^。;]{0,20}常务会)"
+)
+
+
+def _opens_meeting(text: str) -> bool:
+    """A paragraph that reports a meeting being held: «6月3日，区长…主持召开区政府第12次常务会议»."""
+    head = text[:120]
+    if _is_title(text) or _PUBLIC_RECORD.search(head):
+        return False
+    if not (_OPENING.search(head) or _PARTY_MEETING.search(head)):
+        return False
+    anchor = re.search(r"主持|召开|举行", head)
+    dates = find_dates(head[: anchor.start()] if anchor else head)
+    return bool(dates) and dates[0].start < 30
+
+
+def _report_key(text: str) -> tuple[tuple[int | None, int | None], int | None, bool]:
+    """(month, day), meeting number and whether it is a 党组会议: a new meeting or a restatement?"""
+    dates = find_dates(text[:60])
+    when = (dates[0].month, dates[0].day) if dates else (None, None)
+    number = None
+    for match in _MEETING.finditer(text):
+        number = cn_to_int(match.group("num"))
+        break
+    return when, number, bool(_PARTY_MEETING.search(text[:120])) and not _OPENING.search(text[:120])
+
+
+def _meeting_starts(norm: Normalized) -> list[int]:
+    """Normalised offsets where each meeting's report starts; one entry for a single meeting."""
+    paras: list[tuple[int, str]] = []
+    pos = 0
+    for line in norm.text.split("\n"):
+        if line.strip():
+            paras.append((pos, line))
+        pos += len(line) + 1
+    starts: list[int] = []
+    last = -1  # index of the paragraph opening the current report
+    for i, (offset, text) in enumerate(paras):
+        marked = bool(_NEXT_REPORT.match(text)) and last >= 0
+        if not (marked or _opens_meeting(text)):
+            continue
+        if last >= 0 and not marked:
+            if i - last < 2:
+                continue  # a repeated lead or a subtitle: still the same report
+            (when, number, party), (last_when, last_number, last_party) = (
+                _report_key(text),
+                _report_key(paras[last][1]),
+            )
+            same_number = number is None or last_number is None or number == last_number
+            if when == last_when and same_number and party == last_party:
+                continue  # the same meeting told again (a public-opinion section, a summary)
+        start, k = offset, i
+        while last >= 0 and k - 1 > last + 1 and _is_title(paras[k - 1][1]) and not marked:
+            k -= 1  # the next report's headline (and its site line) goes with it
+            start = paras[k][0]
+        starts.append(start if starts else 0)
+        last = i
+    return starts or [0]
+
+
 # ---------------------------------------------------------------------------------------------
 # the parser
 # ---------------------------------------------------------------------------------------------
@@ -343,6 +474,11 @@ class _Parser:
             if _is_title(text) or not _OPENING.search(text) or _PUBLIC_RECORD.search(text):
                 continue
             return i
+        # A report of a 党组会议 alone (one part of a page that reports it and the 常务会议): its
+        # opening names that meeting (issue 12, class 2).
+        for i, para in enumerate(self.paras):
+            if not _is_title(para.text) and _PARTY_MEETING.search(para.text[:120]):
+                return i
         return None
 
     def _find_tail(self) -> int:
@@ -439,6 +575,10 @@ class _Parser:
             if m.meeting_number:
                 break
         if m.meeting_number is None and self.opening is not None:
+            party = _PARTY_MEETING.search(opening)
+            if party and not _OPENING.search(opening):
+                m.meeting = _meeting_phrase(opening, party.end() - 4, party.end())
+                return own_government_kind(opening + "\n" + header) or own_government_kind(self.norm.text)
             m.warnings.append("未找到会议次数")
             found = re.search(r"((?:自治区|[省州盟区县市旗])?(?:人民)?政府)[^,。;]{0,24}?常务会议?", opening)
             if found:
