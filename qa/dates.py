@@ -164,15 +164,7 @@ def resolve(mention: DateMention, reference: date | None, year_hint: int | None)
         return reference, True
     candidates: list[tuple[int | None, int, int]] = []
     if kind.startswith("broken:"):
-        digits = kind.split(":", 1)[1]
-        year = None
-        if len(digits) >= 6:
-            year, digits = int(digits[:4]), digits[4:]
-        for cut in range(1, len(digits)):
-            mo, d = int(digits[:cut]), int(digits[cut:])
-            leading_zero_day = digits[cut] == "0" and len(digits[cut:]) != 2
-            if not leading_zero_day and 1 <= mo <= 12 and 1 <= d <= 31 and _valid(year, mo, d):
-                candidates.append((year, mo, d))
+        candidates = broken_readings(kind.split(":", 1)[1])
     elif kind == "day":
         if reference is None:
             return None, True
@@ -198,6 +190,20 @@ def resolve(mention: DateMention, reference: date | None, year_hint: int | None)
         if best is None or distance < best[1]:
             best = (when, distance)
     return (best[0], True) if best else (None, True)
+
+
+def broken_readings(digits: str) -> list[tuple[int | None, int, int]]:
+    """(year, month, day) readings of a date whose 年/月 a website dropped: 1123 → 11-23; 111 → 1-11 or 11-1."""
+    year = None
+    if len(digits) >= 6:
+        year, digits = int(digits[:4]), digits[4:]
+    out: list[tuple[int | None, int, int]] = []
+    for cut in range(1, len(digits)):
+        mo, d = int(digits[:cut]), int(digits[cut:])
+        leading_zero_day = digits[cut] == "0" and len(digits[cut:]) != 2
+        if not leading_zero_day and 1 <= mo <= 12 and 1 <= d <= 31 and _valid(year, mo, d):
+            out.append((year, mo, d))
+    return out
 
 
 def _year_for(month: int, day: int, reference: date | None, year_hint: int | None) -> int | None:

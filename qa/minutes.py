@@ -19,6 +19,7 @@ from pathlib import Path
 from qa.dates import (
     CN_NUM,
     DateMention,
+    broken_readings,
     cn_to_int,
     current_year,
     event_year,
@@ -584,7 +585,13 @@ class _Parser:
             if found:
                 m.meeting = found.group(1) + "常务会议"
         kind_text = opening + "\n" + header
-        return own_government_kind(kind_text) or own_government_kind(self.norm.text)
+        kind = own_government_kind(kind_text)
+        if kind is None:
+            kind = own_government_kind(self.norm.text)
+            # A county's agenda often names the 省政府 (a document relayed): a province-level meeting
+            # must say so where it names itself (issue 12, class 3).
+            kind = None if kind in ("省", "自治区") else kind
+        return kind
 
     def _region(self, kind: str | None) -> None:
         m = self.m
@@ -647,6 +654,10 @@ class _Parser:
                 m.time_of_day = tod.group(1)
             if mention.year is None and mention.month and mention.day:
                 m.date_partial = f"{mention.month:02d}-{mention.day:02d}"
+            elif mention.kind.startswith("broken:"):
+                readings = broken_readings(mention.kind.split(":", 1)[1])
+                if len(readings) == 1 and readings[0][0] is None:  # «1123日»: only 11-23 reads as a date
+                    m.date_partial = f"{readings[0][1]:02d}-{readings[0][2]:02d}"
             when, inferred, why = self._complete(opening, mention, references)
             if when is None:
                 if m.date_partial:

@@ -252,12 +252,11 @@ def infer_region(text: str, hints: Iterable[str] = (), kind: str | None = None, 
             del scores[place]
     if not scores:
         return None
-    kind = kind or own_government_kind(text)
-    # A city whose counties the agenda discusses is more likely the government discussing them.
-    children: dict[str, int] = defaultdict(int)
-    for place in scores:
-        if place.city:
-            children[place.city] += 1
+    if kind is None:
+        kind = own_government_kind(text)
+        # Agendas name the 省政府 whose documents they relay: a province-level meeting says so where
+        # it names itself (the caller's ``kind``), not by a majority of the whole text.
+        kind = None if kind in ("省", "自治区") else kind
     best: RegionGuess | None = None
     for place, score in scores.items():
         # Same-name places (龙华区 in Shenzhen and Haikou) are told apart by their parents.
@@ -265,8 +264,6 @@ def infer_region(text: str, hints: Iterable[str] = (), kind: str | None = None, 
             score += 2.0
         if place.province in context or _alias(place.province) in context:
             score += 1.0
-        if place.level == "city":
-            score += children.get(place.name, 0)
         if not _kind_fits(place, kind):
             # Only a place of another level was found («乡村振兴» mentions 振兴区 in a 县 meeting):
             # no answer is better than a wrong one.
