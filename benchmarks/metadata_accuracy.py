@@ -37,7 +37,7 @@ def _region_forms(name: str) -> set[str]:
 
 
 def compare(meeting, row: dict[str, str]) -> dict[str, str]:
-    """Per field: 'ok', 'partial' (date: month-day kept, no year claimed) or 'miss'."""
+    """Per field: 'ok', 'partial' (date: month-day kept, no year claimed), 'empty' (nothing claimed) or 'miss'."""
     out: dict[str, str] = {}
     want_date = row.get("meeting_date", "")
     if meeting.date == want_date and (want_date or not meeting.date):
@@ -53,11 +53,16 @@ def compare(meeting, row: dict[str, str]) -> dict[str, str]:
     got_region = meeting.region or ""
     same = got_region == want_region or (got_region and got_region in _region_forms(want_region))
     out["region"] = "ok" if same else "miss"
+    got = {"date": meeting.date, "meeting_number": meeting.meeting_number, "chair": meeting.chair}
+    got["region"] = meeting.region
+    for f in FIELDS:
+        if out[f] == "miss" and got[f] is None:
+            out[f] = "empty"
     return out
 
 
-def measure(folder: Path, show_misses: bool = False) -> dict[str, tuple[int, int, int]]:
-    """Per field (right, partial, total) over the rows of ``folder/INDEX.tsv``."""
+def measure(folder: Path, show_misses: bool = False) -> dict[str, tuple[int, int, int, int]]:
+    """Per field (right, partial, empty, total) over the rows of ``folder/INDEX.tsv``."""
     try:
         from qa.minutes import parse_meetings
     except ImportError:
@@ -66,17 +71,19 @@ def measure(folder: Path, show_misses: bool = False) -> dict[str, tuple[int, int
 
     with open(folder / "INDEX.tsv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
-    counts = {f: [0, 0, 0] for f in FIELDS}
+    counts = {f: [0, 0, 0, 0] for f in FIELDS}
     for row in rows:
         meeting = parse_meetings(folder / row["file"])[0]
         result = compare(meeting, row)
         for f in FIELDS:
-            counts[f][2] += 1
+            counts[f][3] += 1
             if result[f] == "ok":
                 counts[f][0] += 1
             elif result[f] == "partial":
                 counts[f][1] += 1
-            elif show_misses:
+            elif result[f] == "empty":
+                counts[f][2] += 1
+            if result[f] in ("miss", "empty") and show_misses:
                 got = {
                     "date": f"{meeting.date} (partial {getattr(meeting, 'date_partial', None)})",
                     "meeting_number": meeting.meeting_number,
@@ -85,7 +92,7 @@ def measure(folder: Path, show_misses: bool = False) -> dict[str, tuple[int, int
                 }[f]
                 want = {"date": "meeting_date"}.get(f, f)
                 print(f"  {row['file']} {f}: got {got!r}, want {row.get(want)!r}", file=sys.stderr)
-    return {f: (c[0], c[1], c[2]) for f, c in counts.items()}
+    return {f: (c[0], c[1], c[2], c[3]) for f, c in counts.items()}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -93,12 +100,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("folders", nargs="+", type=Path, help="folders with minutes and an INDEX.tsv")
     parser.add_argument("--misses", action="store_true", help="list every wrong field on stderr")
     args = parser.parse_args(argv)
-    print("| folder | field | right | + month-day kept, no year | of | accuracy (strict / tolerant) |")
-    print("|---|---|---|---|---|---|")
+    print("| folder | field | right | month-day kept, no year | empty | wrong | of | accuracy (strict / tolerant) |")
+    print("|---|---|---|---|---|---|---|---|")
     for folder in args.folders:
-        for f, (right, partial, total) in measure(folder, args.misses).items():
+        for f, (right, partial, empty, total) in measure(folder, args.misses).items():
+            wrong = total - right - partial - empty
             print(
-                f"| {folder.name} | {f} | {right} | {partial} | {total} | "
+                f"| {folder.name} | {f} | {right} | {partial} | {empty} | {wrong} | {total} | "
                 f"{right / total:.2f} / {(right + partial) / total:.2f} |"
             )
 

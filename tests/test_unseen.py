@@ -269,3 +269,10 @@ def test_index_holds_each_meeting_of_a_file(tmp_path):
             assert second["text"][chunk.start : chunk.end] == chunk.text
     finally:
         reader.close()
+
+
+def test_metadata_accuracy_script_on_the_external_minutes():
+    from benchmarks.metadata_accuracy import measure
+
+    result = measure(ROOT / "data" / "external")
+    assert result == {f: (42, 0, 0, 42) for f in ("date", "meeting_number", "chair", "region")}
