@@ -344,8 +344,13 @@ def _opens_meeting(text: str) -> bool:
         return False
     if not (_OPENING.search(head) or _PARTY_MEETING.search(head)):
         return False
+    if re.match(r"^(?:会议|会上|与会|在|此前|之前|针对|按照|根据)", text):
+        return False  # a matter of the current report: «会议传达学习了4月8日省政府常务会议精神»
     anchor = re.search(r"主持|召开|举行", head)
-    dates = find_dates(head[: anchor.start()] if anchor else head)
+    before = head[: anchor.start()] if anchor else head
+    if re.search(r"传达|学习|贯彻|落实|精神|关于", before):
+        return False  # a meeting relayed, not held
+    dates = find_dates(before)
     return bool(dates) and dates[0].start < 30
 
 

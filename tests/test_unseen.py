@@ -276,3 +276,14 @@ def test_metadata_accuracy_script_on_the_external_minutes():
 
     result = measure(ROOT / "data" / "external")
     assert result == {f: (42, 0, 0, 42) for f in ("date", "meeting_number", "chair", "region")}
+
+
+def test_a_relayed_meeting_is_not_a_second_report():
+    from qa.minutes import parse_source_meetings
+    from qa.sources import SourceText
+
+    text = (
+        "4月18日，县长张三主持召开县政府第5次常务会议。\n会议审议了《县城供水规划》。\n"
+        "会议传达学习了4月8日省政府召开的第20次常务会议精神。\n会议还研究了其他事项。\n"
+    )
+    assert len(parse_source_meetings(SourceText("x.txt", text, "txt", "x"))) == 1
