@@ -146,6 +146,8 @@ _OWN_KIND = re.compile(
 _WORD_LIKE = re.compile(r"^(?:城区|新区|郊区|矿区|林区|新城区|老城区|开发区|高新区|经开区|示范区|工业园区|园区)$")
 # Before a two-character name, a character that ends a phrase rather than starts the name
 # («召开和县政府…», «在城区…»): anything else may fuse with it («会议和县政府» is 会议 + 和 + 县政府).
+# «县政府», «区委», «市长»: the type character of a two-character name may instead begin these.
+_FUSED_GOV = re.compile(r"^[区县市旗](?:人民政府|政府|委|长)")
 _NAME_START = re.compile(r"(?:^|[^\u4e00-\u9fff]|召开|主持|在|由|据|赴|到|对|是|了|及|与|为)$")
 
 
@@ -213,7 +215,8 @@ def infer_region(text: str, hints: Iterable[str] = (), kind: str | None = None, 
                 after_city = previous is not None and place.city in {p.name for p in previous.places}
                 if _WORD_LIKE.match(mention.surface) and not after_city:
                     continue
-                if len(mention.surface) == 2 and full and not _NAME_START.search(before) and not after_city:
+                fused = _FUSED_GOV.match(mention.surface[-1] + follows)
+                if len(mention.surface) == 2 and full and fused and not _NAME_START.search(before) and not after_city:
                     continue  # «…会议和县政府…»: the 和 belongs to the phrase, the 县政府 to another county
                 score = (3.0 if full else 1.0) * weight
                 if full or _GOV_AFTER.match(follows) or after_city:

@@ -209,6 +209,11 @@ def test_hexian_inside_a_phrase_is_not_a_county():
     assert m.region == "濉溪县" and m.meeting_number == 49
 
 
+def test_a_two_character_county_standing_as_a_word_counts():
+    assert infer_region("县政府召开常务会议。会议要求推动兴县高质量发展。").name == "兴县"
+    assert infer_region("县委书记主持召开县政府党组会议和县政府常务会议。") is None
+
+
 def test_urban_words_are_not_districts():
     m = parse_file(FIXTURES / "c4_urban_words.txt")  # «中心城区、新区和高新区要带头» in 兴县's minutes
     assert m.region == "兴县"
