@@ -121,6 +121,9 @@ class Meeting:
         parts = [self.region or "", self.meeting or "常务会议"]
         if self.date:
             parts.append(f"({self.date})")
+        elif self.date_partial:  # «(8月15日，原文未注明年份)»
+            month, day = (int(x) for x in self.date_partial.split("-"))
+            parts.append(f"({month}月{day}日，原文未注明年份)")
         return " ".join(p for p in parts if p)
 
 
