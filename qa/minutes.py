@@ -217,9 +217,10 @@ def parse_text(text: str, source: str = "<text>") -> Meeting:
 
 _HAN = r"\u4e00-\u9fff"
 NAME = rf"(?:[{_HAN}]{{2,8}}·[{_HAN}]{{2,8}}|[{_HAN}]{{2,3}})"
-_TITLE_WORD = r"(?:常务副(?:区|县|市|旗|州)长|副?(?:区|县|市|旗|州|镇|乡)长|主任|主席|书记|副书记)"
+# Heads of government at every level (issue 12, class 3): 省长, 盟长 as well as 区/县/市/旗/州长.
+_TITLE_WORD = r"(?:常务副(?:省|区|县|市|旗|州|盟)长|副?(?:省|区|县|市|旗|州|盟|镇|乡)长|主任|主席|书记|副书记)"
 _TITLE_CHAIN = (
-    rf"(?:[{_HAN}]{{0,14}}?(?:书记|主任|常委|委员|成员|区长|县长|市长|主席)[、,]\s*)*[{_HAN}]{{0,12}}?{_TITLE_WORD}"
+    rf"(?:[{_HAN}]{{0,14}}?(?:书记|主任|常委|委员|成员|区长|县长|市长|省长|旗长|州长|盟长|主席)[、,]\s*)*[{_HAN}]{{0,12}}?{_TITLE_WORD}"
 )
 # Between the chair's name and 主持: a place (在区政府817会议室) or a delegation (受市长委托).
 _BEFORE_CHAIR = r"(?:受[^,。;]{1,12}?委托)?(?:在[^,。;]{1,24})?"
@@ -235,7 +236,10 @@ _CHAIR_PATTERNS = [
 ]
 # A chair inside a relayed speech (传达学习习近平总书记主持召开…座谈会) is not ours.
 _RELAYED = re.compile(r"(传达|学习|贯彻|精神)[^。;]{0,12}$")
-_NOT_OURS = re.compile(r"^召开[^,。;]{0,40}?(座谈会|研讨会|专题会|政治局|中央|国务院|省委|省政府)")
+# …but a province's own 省政府常务会议 is its meeting (issue 12, class 3).
+_NOT_OURS = re.compile(
+    r"^召开[^,。;]{0,40}?(座谈会|研讨会|专题会|政治局|中央|国务院|省委|省政府(?![^,。;]{0,12}(?:常务会|第)))"
+)
 
 # The executive meeting of a government, or of a development zone's 管委会 (主任办公会议), the
 # zone's equivalent (issue 12, class 3).

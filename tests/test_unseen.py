@@ -183,6 +183,17 @@ def test_government_at_every_level(name, region, province, chair):
     assert (m.region, m.province, m.chair) == (region, province, chair)
 
 
+def test_chairs_at_every_level():
+    for text, chair, title in [
+        ("9月22日,省委副书记、省长王新伟主持召开省政府第3次常务会议。会议审议了方案。", "王新伟", "省委副书记、省长"),
+        ("9月22日,副省长李四受省长委托主持召开省政府第3次常务会议。会议审议了方案。", "李四", "副省长"),
+        ("9月22日,盟委副书记、盟长王五主持召开盟行政公署第3次常务会议。会议审议了方案。", "王五", "盟委副书记、盟长"),
+        ("9月22日,自治区主席蓝天立主持召开自治区人民政府第3次常务会议。会议审议了方案。", "蓝天立", "自治区主席"),
+    ]:
+        m = parse_text(text)
+        assert (m.chair, m.chair_title, m.meeting_number) == (chair, title, 3), text
+
+
 def test_levels_named_by_the_minutes():
     assert own_government_kind("省委副书记、省长王新伟主持召开省政府常务会议") == "省"
     assert own_government_kind("自治区主席主持召开自治区人民政府常务会议") == "自治区"
