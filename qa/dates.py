@@ -226,8 +226,16 @@ _PLENUM_YEARS = {
 }
 _NPC = re.compile(r"(十二|十三|十四|十五)届全国人大([一二三四五])次会议")
 _NPC_FIRST = {"十二": 2013, "十三": 2018, "十四": 2023, "十五": 2028}
-_PLAN_END = re.compile(r"[“\"]?(十三五|十四五|十五五)[”\"]?(?:规划)?(?:圆满)?收官")
+# «十四五收官之年», «确保“十四五”圆满收官» speak of the plan's last year as the current one;
+# «“十四五”圆满收官» looked back on (a January review) dates nothing (issue 12, class 5).
+_PLAN_END = re.compile(
+    r"(?:保证|确保|力争|奋力|决战|全力|推动|实现(?!了))[^,。;]{0,8}?[“\"]?(十三五|十四五|十五五)[”\"]?(?:规划)?(?:的)?"
+    r"(?:圆满|胜利|高质量)?收官|[“\"]?(十三五|十四五|十五五)[”\"]?(?:规划)?(?:的)?收官(?:之年|年)"
+)
 _PLAN_END_YEARS = {"十三五": 2020, "十四五": 2025, "十五五": 2030}
+_PLAN_START = re.compile(
+    r"[“\"]?(十三五|十四五|十五五)[”\"]?(?:规划)?(?:的)?(?:开局(?:之年|年|良好)|良好开局|开好局|起好步)"
+)
 _NEW_YEAR = re.compile(rf"([{CN_NUM}]{{4}}|\d{{4}})年新年贺词")
 _YEAR = re.compile(r"(?<![\d\-—~至到])((?:19|20)\d{2})\s*(?:年|-度|年度)(?![\d\-—~至到]*远景)")
 
@@ -245,7 +253,9 @@ def event_year(text: str) -> int | None:
         if first and session:
             years.append(first + session - 1)
     for m in _PLAN_END.finditer(text):
-        years.append(_PLAN_END_YEARS[m.group(1)])
+        years.append(_PLAN_END_YEARS[m.group(1) or m.group(2)])
+    for m in _PLAN_START.finditer(text):  # «十四五开局之年»: the plan's first year (issue 12, class 1)
+        years.append(_PLAN_END_YEARS[m.group(1)] - 4)
     for m in _NEW_YEAR.finditer(text):
         value = cn_to_int(m.group(1))
         if value:

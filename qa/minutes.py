@@ -718,7 +718,7 @@ class _Parser:
         year = event_year(self.norm.text)
         if year:
             when, _ = resolve(mention, None, year)
-            return when, True, "文中提及的全国性会议"
+            return when, True, "文中提及的全国性会议或规划期"
         month = mention.month
         year = current_year(self.norm.text, date.today().year, month)
         if year:

@@ -303,3 +303,12 @@ def test_a_relayed_meeting_is_not_a_second_report():
         "会议传达学习了4月8日省政府召开的第20次常务会议精神。\n会议还研究了其他事项。\n"
     )
     assert len(parse_source_meetings(SourceText("x.txt", text, "txt", "x"))) == 1
+
+
+def test_plan_periods_date_only_the_current_year():
+    from qa.dates import event_year
+
+    assert event_year("今年是“十四五”开局之年") == 2021
+    assert event_year("确保“十四五”规划圆满收官") == 2025  # the plan's last year, now
+    assert event_year("“十四五”圆满收官，推动“十五五”开好局") == 2026
+    assert event_year("回顾“十四五”圆满收官的成绩") is None  # looked back on: dates nothing
