@@ -234,7 +234,7 @@ _PLAN_END = re.compile(
 )
 _PLAN_END_YEARS = {"十三五": 2020, "十四五": 2025, "十五五": 2030}
 _PLAN_START = re.compile(
-    r"[“\"]?(十三五|十四五|十五五)[”\"]?(?:规划)?(?:的)?(?:开局(?:之年|年|良好)|良好开局|开好局|起好步)"
+    r"[“\"]?(十三五|十四五|十五五)[”\"]?(?:规划)?[^,。;]{0,4}?(?:开局(?:之年|年|良好)|良好开局)"
 )
 _NEW_YEAR = re.compile(rf"([{CN_NUM}]{{4}}|\d{{4}})年新年贺词")
 _YEAR = re.compile(r"(?<![\d\-—~至到])((?:19|20)\d{2})\s*(?:年|-度|年度)(?![\d\-—~至到]*远景)")
@@ -254,7 +254,8 @@ def event_year(text: str) -> int | None:
             years.append(first + session - 1)
     for m in _PLAN_END.finditer(text):
         years.append(_PLAN_END_YEARS[m.group(1) or m.group(2)])
-    for m in _PLAN_START.finditer(text):  # «十四五开局之年»: the plan's first year (issue 12, class 1)
+    # «十四五开局之年»: the plan's first year (issue 12, class 1). «为十五五开好局» prepares it: no year.
+    for m in _PLAN_START.finditer(text):
         years.append(_PLAN_END_YEARS[m.group(1)] - 4)
     for m in _NEW_YEAR.finditer(text):
         value = cn_to_int(m.group(1))

@@ -310,5 +310,6 @@ def test_plan_periods_date_only_the_current_year():
 
     assert event_year("今年是“十四五”开局之年") == 2021
     assert event_year("确保“十四五”规划圆满收官") == 2025  # the plan's last year, now
-    assert event_year("“十四五”圆满收官，推动“十五五”开好局") == 2026
+    assert event_year("“十四五”圆满收官，“十五五”实现良好开局") == 2026
+    assert event_year("保证“十四五”圆满收官,为“十五五”开好局夯实基础") == 2025  # preparing the next plan
     assert event_year("回顾“十四五”圆满收官的成绩") is None  # looked back on: dates nothing
