@@ -387,15 +387,15 @@ def _meeting_starts(norm: Normalized) -> list[int]:
         if not (marked or _opens_meeting(text)):
             continue
         if last >= 0 and not marked:
-            if i - last < 2:
-                continue  # a repeated lead or a subtitle: still the same report
             (when, number, party), (last_when, last_number, last_party) = (
                 _report_key(text),
                 _report_key(paras[last][1]),
             )
             same_number = number is None or last_number is None or number == last_number
             if when == last_when and same_number and party == last_party:
-                continue  # the same meeting told again (a public-opinion section, a summary)
+                continue  # the same meeting told again (a repeated lead, a public-opinion section)
+            if i - last < 2 and (number is None or number == last_number) and party == last_party:
+                continue  # a subtitle right under the lead; a round-up entry has its own number
         start, k = offset, i
         while last >= 0 and k - 1 > last + 1 and _is_title(paras[k - 1][1]) and not marked:
             k -= 1  # the next report's headline (and its site line) goes with it

@@ -313,3 +313,21 @@ def test_plan_periods_date_only_the_current_year():
     assert event_year("“十四五”圆满收官，“十五五”实现良好开局") == 2026
     assert event_year("保证“十四五”圆满收官,为“十五五”开好局夯实基础") == 2025  # preparing the next plan
     assert event_year("回顾“十四五”圆满收官的成绩") is None  # looked back on: dates nothing
+
+
+def test_weekly_round_up_gives_one_meeting_per_entry():
+    from qa.minutes import parse_source_meetings
+    from qa.sources import SourceText
+
+    text = (
+        "本周政务要闻\n6月3日，区长王敏主持召开区政府第12次常务会议，审议了《城区排水规划》。\n"
+        "6月10日，区长王敏主持召开区政府第13次常务会议，研究了防汛工作。\n"
+        "6月17日，副区长李强受区长委托主持召开区政府第14次常务会议，审议了《老旧小区改造方案》。\n"
+    )
+    meetings = parse_source_meetings(SourceText("x.txt", text, "txt", "x"))
+    assert [(m.date_partial, m.meeting_number, m.chair) for m in meetings] == [
+        ("06-03", 12, "王敏"),
+        ("06-10", 13, "王敏"),
+        ("06-17", 14, "李强"),
+    ]
+    assert "防汛" in text[meetings[1].items[0].start : meetings[1].items[-1].end]
