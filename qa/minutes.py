@@ -396,6 +396,8 @@ def _meeting_starts(norm: Normalized) -> list[int]:
                 continue  # the same meeting told again (a repeated lead, a public-opinion section)
             if i - last < 2 and (number is None or number == last_number) and party == last_party:
                 continue  # a subtitle right under the lead; a round-up entry has its own number
+            if i - last < 2 and len(paras[last][1]) <= 8 and _NEXT_REPORT.match(paras[last][1]):
+                continue  # the lead right under a bare «又讯» line: the report it announced
         start, k = offset, i
         while last >= 0 and k - 1 > last + 1 and _is_title(paras[k - 1][1]) and not marked:
             k -= 1  # the next report's headline (and its site line) goes with it
