@@ -157,12 +157,17 @@ def parse_source_meetings(source: SourceText) -> list[Meeting]:
         _Parser(norm, meeting, source.meta_dates).run()
         return [meeting]
     bounds = [0] + [norm.to_original(c, c + 1)[0] for c in cuts[1:]] + [len(source.text)]
-    # The page's own lines before the first report (title, publication line) date every report.
-    page_lines = [line for line in norm.text[: cuts[0]].split("\n") if line.strip()]
+    # The page's own lines before the first report's lead (title, publication line) date every report.
+    lines = norm.text[: cuts[1]].split("\n")
+    lead = next((k for k, line in enumerate(lines) if _opens_meeting(line)), 0)
+    # Not the first report's headline: it would name that report's government and chair.
+    page_lines = [line for line in lines[:lead] if re.search(r"发布|时间|日期|来源|\d{4}\s*[-/.年]", line)]
     meetings = []
     for part, (start, end) in enumerate(pairwise(bounds), 1):
         piece = source.text[start:end]
-        hints = list(source.hints) + (page_lines if part > 1 else [])
+        # Later reports also get the page's furniture (its publication line, site name) as hints.
+        extra = [h for h in [*norm.hints, *page_lines] if h not in source.hints] if part > 1 else []
+        hints = list(dict.fromkeys([*source.hints, *extra]))
         sub = normalize(piece, hints, wrapped=wrapped)
         meeting = Meeting(source=source.path, sha256=source.sha256, format=source.format, text=piece, part=part)
         _Parser(sub, meeting, source.meta_dates).run()

@@ -331,3 +331,18 @@ def test_weekly_round_up_gives_one_meeting_per_entry():
         ("06-17", 14, "李强"),
     ]
     assert "防汛" in text[meetings[1].items[0].start : meetings[1].items[-1].end]
+
+
+def test_later_reports_are_dated_by_the_pages_publication_line():
+    from qa.minutes import parse_source_meetings
+    from qa.sources import SourceText
+
+    text = (
+        "某某县人民政府网\n发布时间：2024-06-20 10:00\n6月18日，县长王敏主持召开县政府第12次常务会议。\n"
+        "会议审议了《城区排水规划》。\n又讯\n6月19日，县长王敏主持召开县政府第13次常务会议。\n会议研究了防汛工作。\n"
+    )
+    meetings = parse_source_meetings(SourceText("x.txt", text, "txt", "x"))
+    assert [(m.date, m.date_inferred_from, m.meeting_number) for m in meetings] == [
+        ("2024-06-18", "发布日期", 12),
+        ("2024-06-19", "发布日期", 13),
+    ]
