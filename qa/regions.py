@@ -1,4 +1,4 @@
-"""Places: which district, county or city government held a meeting.
+"""Places: which government held a meeting, at whatever level (district to province, banner, zone).
 
 Region names are recognised against the national register of administrative divisions that
 ships with jionlp (provinces, prefecture-level cities and all ~3,000 county-level divisions, kept
@@ -80,6 +80,15 @@ class Gazetteer:
             out.append(place.alias)
             if place.level == "county":
                 out.append(place.alias + place.kind)
+        # Zones registered under their city's full name (秦皇岛市经济技术开发区) are written without
+        # the 市 (秦皇岛经济技术开发区, 秦皇岛经开区): issue 12, class 3.
+        city = place.city or ""
+        if place.level == "county" and city.endswith("市") and place.name.startswith(city):
+            rest = place.name[len(city) :]
+            if re.search(r"(?:开发区|高新区|新区|园区|示范区|试验区|合作区)$", rest):
+                out.append(city[:-1] + rest)
+                if place.alias and place.alias != place.name and not place.alias.startswith(city[:-1]):
+                    out.append(city[:-1] + place.alias)
         return out
 
     def mentions(self, text: str) -> list[Mention]:
@@ -129,8 +138,11 @@ def gazetteer() -> Gazetteer:
 # which government held the meeting
 # ---------------------------------------------------------------------------------------------
 
+# What follows a government's own name: its government, committee, head or term; at every level,
+# and a development zone's 管委会 / 党工委 (issue 12, class 3).
 _GOV_AFTER = re.compile(
-    r"^(?:人民政府|政府|区委|县委|市委|区长|县长|市长|第[一二三四五六七八九十\d]+届|[一二三四五六七八九十\d]+届)"
+    r"^(?:人民政府|政府|行政公署|行署|管委会|管理委员会|党工委|[区县市旗州盟省]委|[区县市旗州盟省]长|自治区主席|"
+    r"第[一二三四五六七八九十\d]+届|[一二三四五六七八九十\d]+届)"
 )
 # The title and the meeting sentence: where the minutes name their own government.
 _SELF_SPAN = 150
@@ -303,4 +315,13 @@ def _preferred_surface(place: Place, seen: dict[str, float]) -> str:
     short_form = place.alias + place.kind
     if place.level == "county" and short_form != place.name and seen.get(short_form, 0) > seen.get(place.name, 0):
         return short_form
+    # A zone written without its city's 市 (秦皇岛经济技术开发区): the form the minutes use.
+    zone_forms = [
+        f
+        for f in Gazetteer.surfaces(place)[1:]
+        if f.endswith(("开发区", "高新区", "新区", "园区", "示范区")) and len(f) > 4
+        and seen.get(f, 0) > seen.get(place.name, 0)
+    ]
+    if zone_forms:
+        return max(zone_forms, key=lambda f: seen[f])
     return place.name

@@ -212,6 +212,13 @@ def test_development_zone_office_meeting():
     assert m.region is None  # «开发区» alone names no particular zone
 
 
+def test_named_development_zone_and_its_parents():
+    m = parse_text(
+        "5月6日，秦皇岛经济技术开发区管委会召开2023年第3次主任办公会。管委会副主任苏景文主持会议。会议研究了项目建设。"
+    )
+    assert (m.region, m.city, m.province, m.meeting_number) == ("秦皇岛经济技术开发区", "秦皇岛市", "河北省", 3)
+
+
 # ---- class 4: place names inside ordinary words -------------------------------------------------
 
 
