@@ -63,11 +63,7 @@ def compare(meeting, row: dict[str, str]) -> dict[str, str]:
 
 def measure(folder: Path, show_misses: bool = False) -> dict[str, tuple[int, int, int, int]]:
     """Per field (right, partial, empty, total) over the rows of ``folder/INDEX.tsv``."""
-    try:
-        from qa.minutes import parse_meetings
-    except ImportError:
-        from qa.minutes import parse_file
-        parse_meetings = lambda p: [parse_file(p)]  # noqa: E731
+    from qa.minutes import parse_meetings
 
     with open(folder / "INDEX.tsv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))

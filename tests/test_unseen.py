@@ -72,9 +72,7 @@ def test_generator_defaults_are_not_dates():
 
 
 def test_dates_in_addresses_and_file_names():
-    assert [d.isoformat() for d in path_dates("http://x.gov.cn/ddk_Content/2022-09/28/content_1.htm")] == [
-        "2022-09-28"
-    ]
+    assert [d.isoformat() for d in path_dates("http://x.gov.cn/ddk_Content/2022-09/28/content_1.htm")] == ["2022-09-28"]
     assert [d.isoformat() for d in path_dates("/cwhy/202210/904a.shtml")] == ["2022-10-31"]  # the month's end
     assert path_dates("h2_017.pdf") == [] and path_dates("/content/1916312056266125314.html") == []
 
