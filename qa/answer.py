@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from qa.chunks import CLOSING_HEADING as _CLOSING
-from qa.chunks import Chunk
+from qa.chunks import Chunk, partial_date_text
 from qa.normalize import normalize_query, strip_glosses
 from qa.query import GENERIC_FOCUS, Filters, Query, resolve_follow_up
 from qa.search import Hit, Searcher, coverage
@@ -247,10 +247,7 @@ def _is_heading(text: str, span: tuple[int, int, float]) -> bool:
 def _cn_date(iso: str | None, partial: str | None = None) -> str:
     """2024-12-13 → 2024年12月13日; a month-day without a year says that the year is not given."""
     if not iso:
-        if partial and re.fullmatch(r"\d{1,2}-\d{1,2}", partial):
-            month, day = partial.split("-")
-            return f"{int(month)}月{int(day)}日（原文未注明年份）"
-        return "日期不详"
+        return partial_date_text(partial) or "日期不详"
     year, month, day = iso.split("-")
     return f"{int(year)}年{int(month)}月{int(day)}日"
 
@@ -497,14 +494,14 @@ class Answerer:
             doc_id=chunk.doc_id,
             meeting_number=chunk.meeting_number,
             doc_number=meeting.get("doc_number"),
-            date_partial=getattr(chunk, "date_partial", None) or meeting.get("date_partial"),
+            date_partial=chunk.date_partial or meeting.get("date_partial"),
         )
 
     # ---- composing ---------------------------------------------------------------------------
 
     def _when(self, chunk: Chunk) -> str:
         meeting = self.meeting(chunk.doc_id)
-        text = _cn_date(chunk.date, getattr(chunk, "date_partial", None) or meeting.get("date_partial"))
+        text = _cn_date(chunk.date, chunk.date_partial or meeting.get("date_partial"))
         if meeting.get("time_of_day"):
             text += meeting["time_of_day"]
         if meeting.get("date_inferred"):
@@ -530,12 +527,12 @@ class Answerer:
         meeting = self.meeting(chunk.doc_id)
         name = " ".join(p for p in (chunk.region or "", chunk.meeting or "常务会议") if p)
         quote = "「" + display(citation.sentence) + "」"
-        where = f"出处：{name}（{_cn_date(chunk.date)}），{citation.item}"
+        where = f"出处：{name}（{_cn_date(chunk.date, chunk.date_partial)}），{citation.item}"
         qtype = query.qtype
         if len(query.parts) >= 2 and chunk.kind == "overview" and qtype != "lookup":
             return self._facts(chunk, meeting, name, query.parts) + f"[1]\n{quote}"
         if qtype == "lookup":
-            return f"这段内容出自 {name}（{_cn_date(chunk.date)}），{citation.item}。[1]\n{quote}"
+            return f"这段内容出自 {name}（{_cn_date(chunk.date, chunk.date_partial)}），{citation.item}。[1]\n{quote}"
         if qtype == "chair":
             chair = meeting.get("chair")
             if chair:
@@ -655,7 +652,7 @@ class Answerer:
                 top = ranked[0].chunk
                 name = " ".join(p for p in (top.region or "", top.meeting or "常务会议") if p)
                 quote = "「" + display(citations[0].sentence) + "」"
-                text = f"{quote}[1]\n出处：{name}（{_cn_date(top.date)}），{citations[0].item}"
+                text = f"{quote}[1]\n出处：{name}（{_cn_date(top.date, top.date_partial)}），{citations[0].item}"
                 if query.qtype == "who":
                     short = _who(citations[0].sentence, query)
                     text = (f"{short}。" if short else "") + text
@@ -715,7 +712,7 @@ class Answerer:
                 if hit.chunk.kind == "overview":
                     label = _clip(display(citations[-1].sentence), 80)
                 refs.append(f"{label}[{len(citations)}]")
-            lines.append(f"{number}. {_cn_date(first.date)} {name}：" + "；".join(refs))
+            lines.append(f"{number}. {_cn_date(first.date, first.date_partial)} {name}：" + "；".join(refs))
         if agenda:
             if len(ordered) == 1:
                 items = [c for c in citations if c.item not in ("会议概况", _CLOSING)]
