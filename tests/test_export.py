@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT, sample, settings_for
+from conftest import ROOT, sample
 from test_cli import run_qa
 
 from qa.export import (
@@ -23,10 +23,11 @@ def _answer_from_document(meeting, roles: tuple[str | None, ...] = (None, None))
     """An answer dict citing the first items of a parsed meeting, each quoting its first line as it stands."""
     citations = []
     for rank, (item, role) in enumerate(zip(meeting.items, roles, strict=False), 1):
+        # The item's first two lines exactly as they stand: a quote with a line break in it.
         start = item.start
-        end = meeting.text.index("\n", start + 5, item.end) if "\n" in meeting.text[start + 5 : item.end] else item.end
-        end = meeting.text.find("\n", end + 1, item.end) if end < item.end - 1 else end  # keep a wrapped line
-        end = end if end > start else item.end
+        first = meeting.text.index("\n", start, item.end)
+        end = meeting.text.find("\n", first + 1, item.end)
+        end = end if end > first else item.end
         citation = {
             "rank": rank,
             "source": meeting.source,
@@ -148,7 +149,8 @@ def test_cli_ask_format_csv_and_docx(sample_index, sample_assistant, tmp_path):
 @pytest.mark.slow
 def test_cli_export_question_file_and_conversation(sample_index, sample_assistant, tmp_path):
     questions = tmp_path / "questions.txt"
-    questions.write_text("2024年有哪些常务会议\n吴中区暑期安全要加强哪些场所的隐患排查\n火星基地何时建成\n", encoding="utf-8")
+    asked = ["2024年有哪些常务会议", "吴中区暑期安全要加强哪些场所的隐患排查", "火星基地何时建成"]
+    questions.write_text("\n".join(asked) + "\n", encoding="utf-8")
     out = tmp_path / "report.docx"
     result = run_qa("export", str(questions), "--index", str(sample_index), "--output", str(out))
     assert result.returncode == 0, result.stderr
