@@ -201,6 +201,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     except (StoreError, EmbedderError) as exc:
         _err(str(exc))
         return 1
+    llm = None
+    if args.llm:
+        from qa.llm import llm_from_settings
+
+        llm = llm_from_settings(settings)
+        if llm is None:
+            _err("--llm: no LLM configured (set QA_LLM_BASE_URL and QA_LLM_MODEL); extractive answer only")
     explicit = None
     if args.region or args.date_from or args.date_to or args.meeting_number:
         explicit = Filters(
@@ -222,13 +229,19 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             if not question:
                 continue
             answer = assistant.ask(question, k=args.k, filters=explicit)
+            generated = llm.answer(answer, assistant.reader.document) if llm else None
+            if generated is not None and not generated.shown:
+                _err(f"--llm: {generated.note}")
             if args.format:
                 exported.append(answer.to_dict())
             elif args.json:
-                sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+                data = answer.to_dict()
+                if generated is not None:
+                    data["llm"] = generated.to_dict()
+                sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
                 sys.stdout.flush()
             else:
-                _print_answer(answer)
+                _print_answer(answer, generated)
         if args.format:
             return _write_export(exported, args.format, args.output, assistant.reader.document)
     except StoreError as exc:  # a Milvus server that went away mid-session
@@ -297,12 +310,16 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         assistant.close()
 
 
-def _print_answer(answer) -> None:
+def _print_answer(answer, generated=None) -> None:
     from rich.console import Console
     from rich.markup import escape
 
     console = Console()
     console.print(escape(answer.answer))
+    if generated is not None and generated.shown:
+        # Labelled as generated: its quotes were checked against the passages, the prose was not.
+        console.print(f"\n[bold]生成的回答[/bold] [dim]({escape(generated.model)}，引文已逐字核对)[/dim]")
+        console.print(escape(generated.text or ""))
     if answer.citations:
         console.print()
     for citation in answer.citations:
@@ -363,11 +380,17 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.mcp import serve_stdio
+
+    return serve_stdio(_settings_from(args, settings))
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from qa.web import serve
 
     settings = _settings_from(args, settings)
-    return int(serve(settings, host=args.host, port=args.port) or 0)
+    return int(serve(settings, host=args.host, port=args.port, mcp=args.mcp) or 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -446,6 +469,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date-to", type=_iso_date, help="only meetings on or before YYYY-MM-DD")
     p.add_argument("--meeting-number", type=int, help="only the meeting with this number")
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
+    p.add_argument(
+        "--llm",
+        action="store_true",
+        help="also an LLM-written answer whose quotes are verified (needs QA_LLM_BASE_URL, QA_LLM_MODEL)",
+    )
     p.add_argument("--format", choices=["csv", "docx"], help="write the answers as CSV (Excel) or a Word report")
     p.add_argument("--output", help="with --format: the file to write (CSV: default stdout)")
     p.set_defaults(func=cmd_ask)
@@ -472,11 +500,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_eval)
 
+    p = sub.add_parser("mcp", help="serve search_minutes, ask and get_document as MCP tools over stdio")
+    index_options(p)
+    p.set_defaults(func=cmd_mcp)
+
     p = sub.add_parser("serve", help="start the web assistant (Gradio)")
     index_options(p)
     p.add_argument("--source", help="folder to index on first start when there is no index (default: data/minutes)")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--mcp", action="store_true", help="also serve the MCP tools at /gradio_api/mcp/ (read-only)")
     p.set_defaults(func=cmd_serve)
     return parser
 
@@ -485,7 +518,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``qa`` command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except ValueError as exc:  # a malformed environment variable, named in the message
+        _err(str(exc))
+        return 2
     try:
         return int(args.func(args, settings) or 0)
     except KeyboardInterrupt:
