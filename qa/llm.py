@@ -33,6 +33,7 @@ DocLookup = Callable[[str], dict | None]
 
 # One passage's share of the prompt: enough for an agenda item, bounded so a small local model copes.
 MAX_PASSAGE_CHARS = 1500
+MAX_PASSAGES = 10  # a list answer may cite dozens of items: the model gets the first ones
 MAX_ANSWER_TOKENS = 800
 
 SYSTEM_PROMPT = """你是政府常务会议纪要问答助手。只能依据用户给出的编号资料回答，不得使用资料以外的知识，不得推测。
@@ -73,7 +74,8 @@ class Passage:
     number: int
     citation: Citation
     shown: str  # normalised text given to the model
-    origin_start: int  # where the citation's passage text starts in the original document
+    origin_start: int  # where ``original`` starts in the original document
+    original: str  # the passage (or the window of it given) as written
     _norm: object = field(default=None, repr=False)
 
     def locate(self, quote: str) -> tuple[int, int] | None:
@@ -138,12 +140,20 @@ def _origin_start(citation: Citation, document: DocLookup | None) -> int:
 
 
 def passages_for(answer: Answer, document: DocLookup | None) -> list[Passage]:
-    """The answer's citations as numbered passages ([n] = the citation's rank)."""
+    """The answer's first citations as numbered passages ([n] = the citation's rank).
+
+    A long passage is cut to a window around its supporting sentence, so that a small local model
+    gets the part that matters.
+    """
     out = []
-    for citation in answer.citations:
-        text = citation.text[: max(MAX_PASSAGE_CHARS, citation.span[1] - citation.span[0])]
+    for citation in answer.citations[:MAX_PASSAGES]:
+        text, start = citation.text, _origin_start(citation, document)
+        if len(text) > MAX_PASSAGE_CHARS:
+            inside = citation.span[0] - start
+            cut = max(0, min(inside - MAX_PASSAGE_CHARS // 3, len(text) - MAX_PASSAGE_CHARS))
+            text, start = text[cut : cut + max(MAX_PASSAGE_CHARS, citation.span[1] - citation.span[0])], start + cut
         norm = normalize(text)
-        out.append(Passage(citation.rank, citation, norm.text, _origin_start(citation, document), norm))
+        out.append(Passage(citation.rank, citation, norm.text, start, text, norm))
     return out
 
 
@@ -208,8 +218,7 @@ def check(text: str, passages: list[Passage], model: str = "") -> LLMAnswer:
 
 
 def _original(passage: Passage, span: tuple[int, int]) -> str:
-    start = span[0] - passage.origin_start
-    return passage.citation.text[start : span[1] - passage.origin_start]
+    return passage.original[span[0] - passage.origin_start : span[1] - passage.origin_start]
 
 
 def _clip(text: str, limit: int = 24) -> str:
@@ -319,6 +328,40 @@ class LLMAnswerer:
         yield check(text, passages, self.config.model)
 
 
+def answer_from_dict(data: dict) -> Answer:
+    """An :class:`Answer` back from its ``qa ask --json`` dict (the web page keeps dicts); extra fields
+    that other parts of the product add to citations are ignored."""
+    from dataclasses import fields
+
+    from qa.answer import Answer, Citation
+
+    names = {f.name for f in fields(Citation)}
+    citations = [
+        Citation(**{k: (tuple(v) if k == "span" else v) for k, v in c.items() if k in names})
+        for c in data.get("citations") or []
+    ]
+    return Answer(
+        question=data.get("interpreted_as") or data.get("question") or "",
+        answer=data.get("answer") or "",
+        found=bool(data.get("found")),
+        question_type=data.get("question_type") or "",
+        filters=data.get("filters") or {},
+        citations=citations,
+    )
+
+
+def llm_answer_stream(answer: Answer | dict, settings: Settings, document: DocLookup | None = None) -> Iterator:
+    """For the web page: the verified LLM text as it grows (str), then the final :class:`LLMAnswer`.
+
+    Yields nothing when no LLM is configured. ``document`` is the reader's ``document`` lookup (to
+    map quotes to spans in the original); endpoint failures end in a ``failed`` LLMAnswer with a note.
+    """
+    llm = llm_from_settings(settings)
+    if llm is None:
+        return
+    yield from llm.stream(answer_from_dict(answer) if isinstance(answer, dict) else answer, document)
+
+
 def describe_error(exc: BaseException, config: LLMConfig) -> str:
     """One line for an endpoint failure, naming the endpoint and the model, never the key."""
     import openai
@@ -352,9 +395,11 @@ __all__ = [
     "LLMAnswerer",
     "LLMConfig",
     "Quote",
+    "answer_from_dict",
     "build_messages",
     "check",
     "describe_error",
+    "llm_answer_stream",
     "llm_from_settings",
     "passages_for",
 ]

@@ -14,13 +14,15 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import ROOT, sample
 
 from qa.answer import Answer, Citation
-from qa.llm import LLMAnswerer, LLMConfig, check, passages_for, verified_prefix
+from qa.config import Settings, load_settings
+from qa.llm import LLMAnswerer, LLMConfig, check, llm_answer_stream, passages_for, verified_prefix
 from qa.normalize import normalize
 
 MODELS = {"faithful", "hallucinate", "unknown-ref", "no-quote", "slow"}
@@ -35,13 +37,14 @@ def _passages(prompt: str) -> dict[int, str]:
 
 def _reply(model: str, prompt: str) -> str:
     passages = _passages(prompt)
-    first = passages[1].splitlines()[0]
+    first = passages[min(passages)].splitlines()[0]
     if model == "faithful":
         last = max(passages)
         tail = passages[last].splitlines()[-1]
-        return f"根据纪要，「{first[:30]}」[1]。另外，「{tail[-20:]}」[{last}]。"
+        return f"根据纪要，「{first[:30]}」[{min(passages)}]。另外，「{tail[-20:]}」[{last}]。"
     if model == "hallucinate":
-        return f"「{first[:12]}」[1]，并且「会议决定全面取消所有重点项目」[1]。"
+        n = min(passages)
+        return f"「{first[:12]}」[{n}]，并且「会议决定全面取消所有重点项目」[{n}]。"
     if model == "unknown-ref":
         return f"「{first[:12]}」[1]，详见[9]。"
     return "会议研究了相关事项，要求各部门抓紧落实。"  # no-quote
@@ -81,12 +84,16 @@ class _StandIn(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
-        for start in range(0, len(text), 7):
-            delta = {"index": 0, "delta": {"content": text[start : start + 7]}, "finish_reason": None}
-            chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": model, "choices": [delta]}
-            self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
-            self.wfile.flush()
-        self.wfile.write(b"data: [DONE]\n\n")
+        try:
+            for start in range(0, len(text), 7):
+                delta = {"index": 0, "delta": {"content": text[start : start + 7]}, "finish_reason": None}
+                chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": model, "choices": [delta]}
+                self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+                self.wfile.flush()
+                time.sleep(0.01)
+            self.wfile.write(b"data: [DONE]\n\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading: a refused answer ends the stream early
 
 
 @pytest.fixture(scope="module")
@@ -207,6 +214,28 @@ def test_stream_yields_only_verified_text(standin, answer_and_document):
     events = list(LLMAnswerer(LLMConfig(url, "hallucinate", timeout=5)).stream(answer, document))
     assert events[-1].status == "refused"
     assert all("取消" not in e for e in events[:-1])
+
+
+def test_a_long_passage_is_cut_around_its_sentence_and_spans_still_hold(standin, answer_and_document):
+    _server, url = standin
+    answer, document, original = answer_and_document
+    last = answer.citations[-1]
+    start = original.rfind("\n", 0, len(original) - 5) + 1
+    whole = replace(last, text=original, sentence=original[start:], span=(start, len(original)))
+    long_answer = replace(answer, citations=[whole])
+    (passage,) = passages_for(long_answer, document)
+    assert len(original) > 3000 and passage.origin_start > 0 and original[start:] in passage.original
+    result = LLMAnswerer(LLMConfig(url, "faithful", timeout=5)).answer(long_answer, document)
+    _assert_verified(result, original)
+
+
+def test_stream_for_the_web_takes_the_answer_dict(standin, answer_and_document):
+    _server, url = standin
+    answer, document, original = answer_and_document
+    settings = load_settings().with_overrides(llm_base_url=url, llm_model="faithful", llm_timeout=5.0)
+    *_partial, final = llm_answer_stream(answer.to_dict(), settings, document)
+    _assert_verified(final, original)
+    assert list(llm_answer_stream(answer.to_dict(), Settings(llm_model="x"))) == []  # not configured: nothing
 
 
 def test_endpoint_failures_are_one_line(standin, answer_and_document):
