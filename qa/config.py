@@ -100,14 +100,14 @@ def load_settings() -> Settings:
 
 
 def _seconds(name: str, default: float) -> float:
-    """A positive number of seconds from the environment (ValueError naming the variable otherwise)."""
-    value = _env(name)
-    if value is None:
+    """A number of seconds from the environment, above 0 and at most 600 (ValueError naming it otherwise)."""
+    raw = _env(name)
+    if raw is None:
         return default
     try:
-        seconds = float(value)
+        seconds = float(raw.strip())
     except ValueError:
-        raise ValueError(f"{name}: '{value}' is not a number of seconds") from None
-    if not 0 < seconds <= 600:
-        raise ValueError(f"{name}: {value} is outside 0 … 600 seconds")
+        seconds = None
+    if seconds is None or not 0 < seconds <= 600:
+        raise ValueError(f"{name}={raw!r} is not allowed: give a number of seconds above 0, at most 600")
     return seconds
