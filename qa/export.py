@@ -35,6 +35,7 @@ COLUMNS: dict[str, str] = {
     "span": "位置",
     "doc_number": "文号",
     "source": "文件",
+    "url": "网址",
 }
 
 _ROLE_LABEL = {"evidence": "依据", "related": "相关"}
@@ -82,7 +83,8 @@ def rows_from_answer(answer: dict, lookup: DocLookup | None = None, evidence_onl
                 "sentence": citation.get("sentence") or "",
                 "span": f"{span[0]}-{span[1]}" if len(span) == 2 else "",
                 "doc_number": citation.get("doc_number") or _doc_number(citation, lookup),
-                "source": citation.get("url") or citation.get("source") or "",
+                "source": citation.get("source") or "",
+                "url": citation.get("url") or "",
             }
         )
     if not rows:
@@ -98,13 +100,13 @@ def _doc_number(citation: dict, lookup: DocLookup | None) -> str:
     return (meeting or {}).get("doc_number") or ""
 
 
-def to_csv(answers: Iterable[dict], lookup: DocLookup | None = None) -> bytes:
+def to_csv(answers: Iterable[dict], lookup: DocLookup | None = None, evidence_only: bool = False) -> bytes:
     """A CSV of every answer's rows, UTF-8 with a BOM so that Excel shows the Chinese correctly."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS.values())
     for answer in answers:
-        for row in rows_from_answer(answer, lookup):
+        for row in rows_from_answer(answer, lookup, evidence_only):
             writer.writerow(row[key] for key in COLUMNS)
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -124,7 +126,9 @@ def _xml(text: str) -> str:
     return _XML_ILLEGAL.sub("", text)
 
 
-def to_docx(answers: Iterable[dict], title: str = "纪要问答 导出", lookup: DocLookup | None = None) -> bytes:
+def to_docx(
+    answers: Iterable[dict], title: str = "纪要问答 导出", lookup: DocLookup | None = None, evidence_only: bool = False
+) -> bytes:
     """A Word report: per question, the answer, then a table of its citations (quoted exactly)."""
     from docx import Document
     from docx.shared import Pt
@@ -132,7 +136,7 @@ def to_docx(answers: Iterable[dict], title: str = "纪要问答 导出", lookup:
     document = Document()
     document.add_heading(_xml(title), level=0)
     for number, answer in enumerate(answers, 1):
-        rows = rows_from_answer(answer, lookup)
+        rows = rows_from_answer(answer, lookup, evidence_only)
         document.add_heading(_xml(f"{number}. {rows[0]['question']}"), level=1)
         for line in rows[0]["answer"].splitlines() or [""]:
             document.add_paragraph(_xml(line))
@@ -142,6 +146,8 @@ def to_docx(answers: Iterable[dict], title: str = "纪要问答 导出", lookup:
         headers = ["rank", "meeting", "date", "item", "sentence", "doc_number", "source", "span"]
         if any(r["role"] for r in cited):
             headers.insert(1, "role")
+        if any(r["url"] for r in cited):
+            headers.insert(headers.index("source") + 1, "url")
         table = document.add_table(rows=1, cols=len(headers))
         table.style = "Table Grid"
         for cell, key in zip(table.rows[0].cells, headers, strict=True):

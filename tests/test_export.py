@@ -49,6 +49,7 @@ def test_rows_csv_and_docx_keep_quotes_exactly(parsed_samples):
     meeting = parsed_samples["000"]
     answer = _answer_from_document(meeting, roles=("related", "evidence", None))
     assert any("\n" in c["sentence"] for c in answer["citations"])  # a wrapped quote survives both formats
+    answer["citations"][0]["url"] = "https://www.example.gov.cn/art/1.html"
     rows = rows_from_answer(answer, lookup=lambda doc_id: {"meeting": {"doc_number": meeting.doc_number}})
     assert [r["role"] for r in rows] == ["依据", "", "相关"]  # evidence first, related last
     assert all(r["doc_number"] == "吴政办纪﹝2025﹞36号" for r in rows)
@@ -64,6 +65,8 @@ def test_rows_csv_and_docx_keep_quotes_exactly(parsed_samples):
         assert row["sentence"] == meeting.text[start:end]
         assert row["source"] == meeting.source
     assert back[0]["answer"] == answer["answer"]
+    assert [r["url"] for r in docx_rows] == ["", "", "https://www.example.gov.cn/art/1.html"]  # the related one
+    assert len(read_csv(to_csv([answer], evidence_only=True))) == 2
 
 
 def test_an_answer_without_citations_is_one_row():
