@@ -373,10 +373,10 @@ def describe_error(exc: BaseException, config: LLMConfig) -> str:
         return f"无法连接 {where}（服务未启动或地址有误）"
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         return f"{where} 拒绝了 API key（HTTP {exc.status_code}）"
-    if isinstance(exc, openai.NotFoundError):
-        return f"{where} 没有模型 '{config.model}'（HTTP 404），请检查 QA_LLM_MODEL"
     if isinstance(exc, openai.APIStatusError):
         message = _first_line(getattr(exc, "message", "") or str(exc), secret=config.api_key)
+        if isinstance(exc, openai.NotFoundError) and "model" not in message.lower():
+            return f"{where} 没有 chat/completions 接口（HTTP 404），请检查 QA_LLM_BASE_URL（通常以 /v1 结尾）"
         if "model" in message.lower() and ("not" in message.lower() or "exist" in message.lower()):
             return f"{where} 没有模型 '{config.model}'（HTTP {exc.status_code}），请检查 QA_LLM_MODEL"
         return f"{where} 返回错误 HTTP {exc.status_code}：{message}"

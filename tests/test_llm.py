@@ -66,6 +66,8 @@ class _StandIn(BaseHTTPRequestHandler):
         request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.server.requests.append({"body": request, "auth": self.headers.get("Authorization")})  # type: ignore[attr-defined]
         model = request["model"]
+        if self.path != "/v1/chat/completions":
+            return self._json(404, {"detail": "Not Found"})
         if model not in MODELS:
             error = {
                 "message": f"model '{model}' not found",
@@ -246,6 +248,7 @@ def test_endpoint_failures_are_one_line(standin, answer_and_document):
         "down": (LLMConfig(down, "faithful", timeout=2), "无法连接"),
         "timeout": (LLMConfig(url, "slow", timeout=1), "超时"),
         "wrong model": (LLMConfig(url, "qwen-nonexistent", timeout=5), "没有模型 'qwen-nonexistent'"),
+        "wrong path": (LLMConfig(url.removesuffix("/v1"), "faithful", timeout=5), "请检查 QA_LLM_BASE_URL"),
     }
     for name, (config, expected) in cases.items():
         started = time.monotonic()
