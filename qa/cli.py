@@ -229,7 +229,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             if not question:
                 continue
             answer = assistant.ask(question, k=args.k, filters=explicit)
-            generated = llm.answer(answer, assistant.reader.document) if llm else None
+            generated = llm.answer(answer, assistant.reader.document) if llm and not args.format else None
             if generated is not None and not generated.shown:
                 _err(f"--llm: {generated.note}")
             if args.format:
