@@ -140,13 +140,15 @@ def _origin_start(citation: Citation, document: DocLookup | None) -> int:
 
 
 def passages_for(answer: Answer, document: DocLookup | None) -> list[Passage]:
-    """The answer's first citations as numbered passages ([n] = the citation's rank).
+    """The answer's first evidence citations as numbered passages ([n] = the citation's rank).
 
     A long passage is cut to a window around its supporting sentence, so that a small local model
     gets the part that matters.
     """
     out = []
-    for citation in answer.citations[:MAX_PASSAGES]:
+    # Only the evidence: a passage cited as merely related would invite the model to answer from it.
+    evidence = [c for c in answer.citations if getattr(c, "role", "evidence") != "related"]
+    for citation in evidence[:MAX_PASSAGES]:
         text, start = citation.text, _origin_start(citation, document)
         if len(text) > MAX_PASSAGE_CHARS:
             inside = citation.span[0] - start
@@ -268,7 +270,7 @@ class LLMAnswerer:
         return LLMAnswer("failed", self.config.model, note=f"LLM 回答不可用：{message}。以下为摘录式回答。")
 
     def _skip(self, answer: Answer) -> LLMAnswer | None:
-        if not answer.found or not answer.citations:
+        if not answer.found or not any(getattr(c, "role", "evidence") != "related" for c in answer.citations):
             return LLMAnswer("refused", self.config.model, note="没有可供生成回答的引文：以下为摘录式回答。")
         return None
 

@@ -231,6 +231,15 @@ def test_a_long_passage_is_cut_around_its_sentence_and_spans_still_hold(standin,
     _assert_verified(result, original)
 
 
+def test_only_evidence_is_given_to_the_model(answer_and_document):
+    answer, document, _original = answer_and_document
+    mixed = replace(answer, citations=[answer.citations[0], replace(answer.citations[1], role="related")])
+    assert [p.number for p in passages_for(mixed, document)] == [1]
+    only_related = replace(answer, citations=[replace(answer.citations[1], role="related")])
+    result = LLMAnswerer(LLMConfig("http://127.0.0.1:9/v1", "faithful")).answer(only_related, document)
+    assert result.status == "refused" and "没有可供生成回答的引文" in result.note  # and no request was made
+
+
 def test_stream_for_the_web_takes_the_answer_dict(standin, answer_and_document):
     _server, url = standin
     answer, document, original = answer_and_document
