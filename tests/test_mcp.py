@@ -32,9 +32,11 @@ async def _exercise(session) -> dict:
         ("search_minutes", {"question": QUESTION, "k": 3}),
         ("ask", {"question": QUESTION}),
         ("search_minutes", {"question": "碳达峰", "date_from": "2024-13-01"}),
+        ("filtered", {"question": "安全生产", "regions": ["太仓市"], "date_from": "2023-01-01", "k": 2}),
     ):
+        name, key = ("search_minutes", "filtered") if name == "filtered" else (name, name)
         result = await session.call_tool(name, arguments)
-        key = name if not result.isError else f"{name}-error"
+        key = key if not result.isError else f"{name}-error"
         out[key] = json.loads(result.content[0].text) if not result.isError else result.content[0].text
     doc_id = out["ask"]["citations"][0]["doc_id"]
     for key, arguments in (
@@ -60,6 +62,9 @@ def _check(out: dict, reader) -> None:
     assert answer["found"] and "碳达峰" in answer["answer"]
     for citation in answer["citations"]:
         assert reader.document(citation["doc_id"])["text"][slice(*citation["span"])] == citation["sentence"]
+    filtered = out["filtered"]
+    assert filtered["filters"]["regions"] == ["太仓市"] and 1 <= len(filtered["results"]) <= 2
+    assert all(r["region"] == "太仓市" and r["date"] >= "2023-01-01" for r in filtered["results"])
     assert "date_from" in out["search_minutes-error"] and "YYYY-MM-DD" in out["search_minutes-error"]
     document = out["document"]
     assert document["metadata"]["date"] and "doc_number" in document["metadata"]
