@@ -1178,8 +1178,17 @@ def _filter_note(regions: Sequence[str] | None, start: str | None, end: str | No
     return "；".join(parts)
 
 
-def launch(app, host: str = "127.0.0.1", port: int = 7860, block: bool = True, quiet: bool = False) -> str:
-    """Start the server (the theme and CSS are given here, as Gradio 6 wants); returns its URL."""
+def launch(
+    app, host: str = "127.0.0.1", port: int = 7860, block: bool = True, quiet: bool = False, mcp: bool = False
+) -> str:
+    """Start the server (the theme and CSS are given here, as Gradio 6 wants); returns its URL.
+
+    ``mcp``: also serve the MCP tools of :mod:`qa.mcp` at ``/gradio_api/mcp/``.
+    """
+    if mcp:
+        from qa.mcp import add_gradio_tools
+
+        add_gradio_tools(app, app.qa_core._assistant, app.qa_core.settings)
     app.queue(default_concurrency_limit=4)
     _, url, _ = app.launch(
         server_name=host,
@@ -1191,11 +1200,12 @@ def launch(app, host: str = "127.0.0.1", port: int = 7860, block: bool = True, q
         theme=_theme(),
         css=CSS,
         footer_links=["api"],
+        mcp_server=mcp,
     )
     return url or f"http://{host}:{port}/"
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> int:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, mcp: bool = False) -> int:
     """Run the web assistant until interrupted (``qa serve`` and ``python app.py``); returns the exit status."""
     import sys
 
@@ -1205,7 +1215,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> int:
     if core.building():
         print(f"qa: no index at {settings.index}: building one from {settings.source} (progress on the page)")
     try:
-        launch(app, host, port, block=True)
+        launch(app, host, port, block=True, mcp=mcp)
     except OSError as exc:
         print(f"qa: cannot serve on {host}:{port}: {exc}", file=sys.stderr)
         return 1
