@@ -17,6 +17,8 @@ package reads ``os.environ`` for settings.
 | QA_BACKEND          | faiss (reads: the index's)    | ``faiss`` or ``milvus``: where vectors and terms live |
 | QA_MILVUS_URI       | (index dir)/milvus.db         | Milvus URI (file for milvus-lite, or http://host)   |
 | QA_MILVUS_TOKEN     | (none)                        | Milvus token ``user:password`` or API key (server)  |
+| QA_READ_ONLY        | (off)                         | web app: asking only, library changes refused (1/0)  |
+| QA_ADMIN_TOKEN      | (none)                        | web app: token that library changes must give        |
 
 The backend and the Milvus URI of an index are recorded in it: a build without ``QA_BACKEND``
 keeps the index's backend (a new index: faiss), and reads and updates use what is recorded;
@@ -61,6 +63,8 @@ class Settings:
     backend: str | None = None  # None: the index's own; faiss for a new index
     milvus_uri: str | None = None  # None: the index's own; <index>/milvus.db (milvus-lite) for a new one
     milvus_token: str | None = None
+    read_only: bool = False  # web app: library changes refused
+    admin_token: str | None = None  # web app: library changes need this token
 
     def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with every non-None value in ``changes`` applied."""
@@ -83,4 +87,16 @@ def load_settings() -> Settings:
         backend=_env("QA_BACKEND"),
         milvus_uri=_env("QA_MILVUS_URI"),
         milvus_token=_env("QA_MILVUS_TOKEN"),
+        read_only=_flag("QA_READ_ONLY"),
+        admin_token=_env("QA_ADMIN_TOKEN"),
     )
+
+
+def _flag(name: str) -> bool:
+    """A yes/no variable: 1/true/yes/on or 0/false/no/off (anything else is refused in one line)."""
+    value = (_env(name, "0") or "0").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SystemExit(f"qa: {name}={value!r}: expected 1/true/yes/on or 0/false/no/off")

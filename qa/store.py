@@ -922,10 +922,12 @@ class IndexWriter:
             return bar
         callback(desc, 0, total)
         update = bar.update
+        done = [0]  # counted here: a disabled tqdm (no terminal bar) does not count its updates
 
         def tracked(n: int | float | None = 1) -> bool | None:
             result = update(n)
-            callback(desc, min(total, int(bar.n)), total)
+            done[0] += n or 0
+            callback(desc, min(total, int(done[0])), total)
             return result
 
         bar.update = tracked  # type: ignore[method-assign]
