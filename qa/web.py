@@ -535,21 +535,38 @@ def _upload_name(path: str | Path) -> str:
 
 
 def _iso_date(value: str | float | None, label: str) -> str | None:
-    """A date typed or picked in the UI as YYYY-MM-DD (None when empty)."""
+    """A date typed or picked in the UI as YYYY-MM-DD (None when empty).
+
+    Understands 2024-12-01, 2024/12/1, 2024.12.1, 20241201, 2024年12月1日 and 二〇二四年十二月一日;
+    anything else is refused with a sentence naming the box.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, int | float):
         from datetime import datetime
 
         return datetime.fromtimestamp(value).date().isoformat()
-    text = value.strip()
-    match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?", text)
-    if match:
+    from qa.dates import find_dates
+
+    text = str(value).strip()
+    bare = re.sub(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)$", "", text).strip()  # a time after the date is ignored
+    compact = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", bare)
+    found = [(int(compact[1]), int(compact[2]), int(compact[3]))] if compact else []
+    if not found:
+        mentions = [
+            m for m in find_dates(bare) if m.kind == "full" and m.start == 0 and m.end >= len(bare.rstrip("日号 "))
+        ]
+        found = [(m.year, m.month, m.day) for m in mentions if m.year and m.month and m.day]
+    if not found:
+        match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", bare)
+        found = [(int(match[1]), int(match[2]), int(match[3]))] if match else []
+    for year, month, day in found:
         try:
-            return date(int(match[1]), int(match[2]), int(match[3])).isoformat()
+            return date(year, month, day).isoformat()
         except ValueError:
-            pass
-    raise UserError(f"{label}「{text}」不是有效的日期，请写成 2024-12-13 这样的格式。")
+            break
+    shown = text if len(text) <= 30 else text[:30] + "…"
+    raise UserError(f"{label}「{shown}」不是有效的日期，请写成 2024-12-13 或 2024年12月13日。")
 
 
 def _filter_note(regions: Sequence[str] | None, start: str | None, end: str | None) -> str:
@@ -843,7 +860,7 @@ def build_app(settings: Settings, start_build: bool = True):
                         lines=1,
                         max_lines=3,
                         scale=6,
-                        min_width=200,
+                        min_width=150,
                         elem_id="qa-question",
                     )
                     send = gr.Button("提问", variant="primary", scale=0, min_width=64, elem_id="qa-send")
@@ -1335,12 +1352,22 @@ def is_loopback(host: str) -> bool:
     """Whether ``host`` only accepts connections from this machine."""
     import ipaddress
 
-    if host in ("localhost", ""):
-        return host == "localhost"
+    if host == "localhost":
+        return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def access_warning(settings: Settings, host: str, port: int) -> str | None:
+    """The warning for a server that others can reach and that anyone may change, else None."""
+    if is_loopback(host) or settings.read_only or settings.admin_token:
+        return None
+    return (
+        f"qa: warning: serving on {host} without --read-only or QA_ADMIN_TOKEN: anyone who can reach "
+        f"port {port} can upload, delete and rebuild the library"
+    )
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> int:
@@ -1348,12 +1375,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> int:
     import sys
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no network calls home
-    if not is_loopback(host) and not settings.read_only and not settings.admin_token:
-        print(
-            f"qa: warning: serving on {host} without --read-only or QA_ADMIN_TOKEN: anyone who can reach "
-            f"port {port} can upload, delete and rebuild the library",
-            file=sys.stderr,
-        )
+    warning = access_warning(settings, host, port)
+    if warning:
+        print(warning, file=sys.stderr)
     app = build_app(settings)
     core: WebAssistant = app.qa_core  # type: ignore[attr-defined]
     if core.building():

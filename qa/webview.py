@@ -46,8 +46,10 @@ class Visible:
         for pos in norm.origin:
             if 0 <= pos < len(text):
                 kept[pos] = 1
-        for match in re.finditer(r"\n", text):
-            kept[match.start()] = 1
+        # Line breaks keep paragraphs; Markdown marks (** and leading #) are characters of the
+        # source that the normaliser drops for searching only: a quote shows them as written.
+        for match in re.finditer(r"\n|\*\*|^#{1,6}[ ]+", text, re.M):
+            kept[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
         return cls(text, kept)
 
     def slice(self, start: int, end: int) -> str:
@@ -581,7 +583,10 @@ CSS = """
 .qa-updating { margin-left: 1em; color: var(--qa-warn); }
 .qa-bar { height: 6px; background: var(--qa-border); border-radius: 3px; margin-top: 4px; overflow: hidden; }
 .qa-bar > div { height: 100%; background: var(--qa-accent); }
-#qa-ask-row { align-items: stretch; gap: 8px; }
+#qa-ask-row { align-items: stretch; gap: 8px; flex-wrap: nowrap; }
+#qa-ask-row button { white-space: nowrap; }
+.qa-status { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+#qa-top { align-items: baseline; gap: 4px 16px; }
 #qa-filters-box { margin: 0 !important; }
 #qa-chat { overflow-y: auto; max-height: calc(100vh - 250px); min-height: 120px; }
 .qa-chat { display: flex; flex-direction: column; gap: 12px; color: var(--qa-fg); }
@@ -637,6 +642,7 @@ mark.qa-target { background: var(--qa-target-bg); color: var(--qa-hl-fg); paddin
 .qa-doc-meta { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: .92em; margin: 4px 0; }
 .qa-doc-meta b { margin-right: 4px; color: var(--qa-muted); font-weight: normal; }
 .qa-doc-located { margin: 6px 0; color: var(--qa-warn); }
+.qa-doc-item { display: inline; background: var(--qa-bg-soft); box-shadow: -6px 0 0 var(--qa-accent); }
 .qa-doc-text { white-space: pre-wrap; line-height: 1.8; max-height: 70vh; overflow: auto; padding: 8px 12px;
   border: 1px solid var(--qa-border); border-radius: 6px; }
 .qa-bad { color: var(--qa-bad); }
@@ -652,16 +658,12 @@ mark.qa-target { background: var(--qa-target-bg); color: var(--qa-hl-fg); paddin
 }
 """
 
-# Runs once in the page (launch(head=…)): Gradio's own texts in Chinese whatever the browser's
-# language (Gradio picks its translations from navigator.language), Enter that does not send while
-# an input method is composing, copy buttons, [n] links, the address bar, chips that ask.
+# Runs once in the page (launch(head=…)): Enter that does not send while an input method is
+# composing, copy buttons, [n] links, the address bar, chips that ask. (Gradio's own texts follow
+# the browser's language; a zh-CN browser gets its Chinese translations.)
 HEAD = """
 <script>
 (() => {
-  try {
-    Object.defineProperty(Navigator.prototype, 'language', {get: () => 'zh-CN', configurable: true});
-    Object.defineProperty(Navigator.prototype, 'languages', {get: () => ['zh-CN', 'zh'], configurable: true});
-  } catch (e) {}
   let composing = false;
   const inQuestion = (el) => el && el.closest && el.closest('#qa-question');
   document.addEventListener('compositionstart', (e) => { if (inQuestion(e.target)) composing = true; }, true);
