@@ -804,11 +804,17 @@ def _theme():
         body_text_color_subdued="*neutral_600",
         body_text_color_subdued_dark="*neutral_300",
         input_placeholder_color="*neutral_500",
-        input_placeholder_color_dark="*neutral_400",
+        input_placeholder_color_dark="*neutral_300",
         block_label_text_color="*neutral_700",
         block_label_text_color_dark="*neutral_200",
         block_info_text_color="*neutral_600",
         block_info_text_color_dark="*neutral_300",
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_background_fill_dark="*primary_600",
+        button_primary_background_fill_hover_dark="*primary_700",
+        button_primary_text_color="white",
+        button_primary_text_color_dark="white",
     )
 
 

@@ -588,6 +588,7 @@ CSS = """
 .qa-status { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 #qa-top { align-items: baseline; gap: 4px 16px; }
 #qa-filters-box { margin: 0 !important; }
+#qa-tabs button[role=tab][aria-selected=true], #qa-tabs button[role=tab].selected { color: var(--qa-accent); }
 #qa-chat { overflow-y: auto; max-height: calc(100vh - 250px); min-height: 120px; }
 .qa-chat { display: flex; flex-direction: column; gap: 12px; color: var(--qa-fg); }
 .qa-empty p { color: var(--qa-muted); margin: 4px 0 8px; }
