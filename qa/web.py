@@ -53,6 +53,7 @@ from qa.webview import (
     render_chat,
     render_document,
     url_query,
+    zh_message,
 )
 
 # Example questions shown under the chat (they match the sample corpus in data/minutes).
@@ -685,7 +686,7 @@ def document_rows(documents: list[dict]) -> list[list]:
                 m.get("date") or "—",
                 items,
                 d["source"],
-                "；".join(d.get("warnings") or []) or "",
+                "；".join(zh_message(w) for w in d.get("warnings") or []) or "",
             ]
         )
     return rows
@@ -745,7 +746,7 @@ def render_report(report: WriteReport, documents: list[dict] | None = None) -> s
     if report.removed:
         parts.append(f'<div class="qa-ok">✓ 已删除：{"、".join(_e(d) for d in report.removed)}</div>')
     for error in report.errors:
-        parts.append(f'<div class="qa-bad">✗ {_e(error.path)}：未能加入（{_e(error.reason)}）</div>')
+        parts.append(f'<div class="qa-bad">✗ {_e(error.path)}：未能加入（{_e(zh_message(error.reason))}）</div>')
     if not parts:
         parts.append('<div class="qa-ok">没有需要更新的内容。</div>')
     return '<div class="qa-report">' + "".join(parts) + "</div>"

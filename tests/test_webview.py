@@ -224,3 +224,13 @@ def test_read_only_and_token_refuse_library_changes(tmp_path):
     assert access_warning(base, "127.0.0.1", 7860) is None
     assert access_warning(base.with_overrides(read_only=True), "0.0.0.0", 7860) is None
     assert access_warning(base.with_overrides(admin_token="t"), "0.0.0.0", 7860) is None
+
+
+def test_parser_notes_and_file_errors_in_chinese():
+    from qa.webview import zh_message
+
+    assert zh_message("not a PDF (missing %PDF header)") == "不是 PDF 文件（缺少 %PDF 文件头）"
+    assert zh_message("empty file") == "空文件"
+    assert zh_message("chair not found") == "未找到主持人"
+    assert zh_message("date: completed from publication date 2024-05-06") == "日期：年份按发布日期 2024-05-06 补全"
+    assert zh_message("something new") == "something new"  # unknown: shown, not hidden
