@@ -69,6 +69,8 @@ EXAMPLES = [
 UPLOAD_TYPES = [".txt", ".md", ".docx", ".pdf", ".html", ".htm"]
 MAX_QUESTION_CHARS = 500
 CITATIONS = 5
+PREVIEW_HEADERS = ["文件", "地区", "会议", "次数", "日期", "主持", "议题数", "解析结果"]
+PREVIEW_EDITABLE = {1: "region", 3: "meeting_number", 4: "date", 5: "chair"}  # column → meeting field
 MAX_TURNS = 30  # a conversation kept in the browser holds at most this many answers
 
 
@@ -414,10 +416,16 @@ class WebAssistant:
             out.append(entry)
         return out
 
-    def add(self, paths: Sequence[str | Path], notify: Callable[[Progress], None] | None = None) -> WriteReport:
+    def add(
+        self,
+        paths: Sequence[str | Path],
+        notify: Callable[[Progress], None] | None = None,
+        corrections: dict[str, dict] | None = None,
+    ) -> WriteReport:
         """Add uploaded files to the index (bad files are reported, the others still added).
 
-        The originals of added files are kept in ``<index>/uploads`` so that a rebuild keeps them.
+        The originals of added files are kept in ``<index>/uploads`` so that a rebuild keeps them;
+        ``corrections`` (name → corrected fields, from the preview) are applied and kept with them.
         """
         files: dict[str, bytes] = {}
         unreadable: list[tuple[str, str]] = []
@@ -431,7 +439,7 @@ class WebAssistant:
             raise UserError("请先选择要上传的纪要文件。")
 
         def write(writer: IndexWriter) -> WriteReport:
-            return writer.add_files(sorted(files.items()))
+            return writer.add_files(sorted(files.items()), corrections)
 
         report = self._write("加入资料库", write, notify) if files else WriteReport()
         from qa.store import FileError
@@ -441,6 +449,7 @@ class WebAssistant:
         for name in report.added + report.changed:
             if name in files:
                 (self.uploads_dir / name).write_bytes(files[name])
+            self._keep_corrections(name, (corrections or {}).get(name))
         return report
 
     def delete(self, doc_id: str) -> WriteReport:
@@ -449,6 +458,7 @@ class WebAssistant:
             raise UserError("请先选择要删除的纪要。")
         report = self._write("删除纪要", lambda writer: writer.remove_documents([doc_id]), None)
         (self.uploads_dir / doc_id).unlink(missing_ok=True)
+        self._keep_corrections(doc_id, None)
         return report
 
     def rebuild(self, notify: Callable[[Progress], None] | None = None, task: str = "重建索引") -> WriteReport:
@@ -467,9 +477,72 @@ class WebAssistant:
 
         def write(writer: IndexWriter) -> WriteReport:
             # One generation holds the folder and the kept uploads: no moment without the uploads.
-            return writer.build(source, uploads=[(p.name, p.read_bytes()) for p in uploads])
+            return writer.build(
+                source, uploads=[(p.name, p.read_bytes()) for p in uploads], corrections=self._kept_corrections()
+            )
 
         return self._write(task, write, notify, fresh=True)
+
+    # ---- corrections made in the upload preview, kept beside the kept originals ----------------
+
+    @property
+    def _corrections_dir(self) -> Path:
+        return self.uploads_dir / ".corrections"  # a folder: never taken for an upload by a rebuild
+
+    def _keep_corrections(self, name: str, fields: dict | None) -> None:
+        import json
+
+        path = self._corrections_dir / f"{name}.json"
+        if fields:
+            self._corrections_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(fields, ensure_ascii=False), encoding="utf-8")
+        else:
+            path.unlink(missing_ok=True)
+
+    def _kept_corrections(self) -> dict[str, dict]:
+        import json
+
+        out: dict[str, dict] = {}
+        if self._corrections_dir.is_dir():
+            for path in self._corrections_dir.glob("*.json"):
+                try:
+                    out[path.name[: -len(".json")]] = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    logging.getLogger("qa.web").warning("unreadable correction file %s", path)
+        return out
+
+    def corrections_from(self, parsed: Sequence[Sequence], edited: Sequence[Sequence]) -> dict[str, dict]:
+        """The fields a person changed in the preview table, validated (name → field → value).
+
+        Raises:
+            UserError: a date or meeting number that cannot be read, naming the file and the field.
+        """
+        from qa.dates import cn_to_int
+
+        out: dict[str, dict] = {}
+        for before, after in zip(parsed, edited, strict=False):
+            name = str(before[0])
+            if str(before[-1]).startswith("✗"):
+                continue
+            fields: dict = {}
+            for column, key in PREVIEW_EDITABLE.items():
+                old, new = str(before[column] or "").strip(), str(after[column] if column < len(after) else "").strip()
+                if old == new:
+                    continue
+                if key == "date":
+                    fields[key] = _iso_date(new, f"{name} 的日期") if new else None
+                elif key == "meeting_number":
+                    number = int(new) if new.isdigit() else cn_to_int(new.strip("第次")) if new else None
+                    if new and not number:
+                        raise UserError(f"{name} 的会议次数「{new[:20]}」不是数字。")
+                    fields[key] = number
+                else:
+                    if len(new) > 40:
+                        raise UserError(f"{name} 的{PREVIEW_HEADERS[column]}太长了：最多 40 个字。")
+                    fields[key] = new or None
+            if fields:
+                out[name] = fields
+        return out
 
     def _write(
         self,
@@ -965,14 +1038,17 @@ def build_app(settings: Settings, start_build: bool = True):
                         preview_note = gr.Markdown("", elem_id="qa-preview-note")
                         add = gr.Button("加入资料库", variant="primary", interactive=False, scale=0, elem_id="qa-add")
                     add_result = gr.HTML("", elem_id="qa-add-result", js_on_load=None)
+                    parsed = gr.State([])  # the preview's rows as parsed, to tell the corrections apart
                     preview = gr.Dataframe(
-                        headers=["文件", "地区", "会议", "日期", "主持", "议题数", "解析结果"],
+                        headers=PREVIEW_HEADERS,
                         value=[],
-                        interactive=False,
+                        type="array",
+                        interactive=True,
+                        static_columns=[i for i in range(len(PREVIEW_HEADERS)) if i not in PREVIEW_EDITABLE],
                         wrap=True,
                         max_height=360,
-                        column_widths=["18%", "9%", "22%", "10%", "8%", "6%", "27%"],
-                        label="解析预览",
+                        column_widths=["16%", "9%", "20%", "6%", "10%", "9%", "6%", "24%"],
+                        label="解析预览（地区、次数、日期、主持可改正）",
                         visible=False,
                         elem_id="qa-preview",
                     )
@@ -1229,25 +1305,26 @@ def build_app(settings: Settings, start_build: bool = True):
 
         def on_files(paths, token):
             if not paths:
-                return "", gr.Dataframe(value=[], visible=False), gr.Button(interactive=False)
+                return "", gr.Dataframe(value=[], visible=False), gr.Button(interactive=False), []
             try:
                 core.authorize(token)
             except UserError as exc:
-                return f"✗ {exc}", gr.Dataframe(value=[], visible=False), gr.Button(interactive=False)
+                return f"✗ {exc}", gr.Dataframe(value=[], visible=False), gr.Button(interactive=False), []
             previews = core.preview(paths)
             summary, rows = preview_table(previews)
             ready = any("error" not in p for p in previews)
-            return summary, gr.Dataframe(value=rows, visible=True), gr.Button(interactive=ready)
+            return summary, gr.Dataframe(value=rows, visible=True), gr.Button(interactive=ready), rows
 
-        upload.change(on_files, [upload, admin], [preview_note, preview, add], api_visibility="private")
+        upload.change(on_files, [upload, admin], [preview_note, preview, add, parsed], api_visibility="private")
 
-        def on_add(paths, token, progress=gr.Progress()):  # noqa: B008 (how Gradio injects a progress bar)
+        def on_add(paths, token, edited, parsed_rows, progress=gr.Progress()):  # noqa: B008 (Gradio's progress bar)
             def notify(p: Progress) -> None:
                 progress(p.fraction if p.total else None, desc=p.describe())
 
             try:
                 core.authorize(token)
-                report = core.add(paths or [], notify)
+                corrections = core.corrections_from(parsed_rows or [], _table_rows(edited))
+                report = core.add(paths or [], notify, corrections)
             except UserError as exc:
                 # Keep the chosen files so that the person can try again.
                 return (render_error(str(exc)), gr.skip(), *kb_refresh())
@@ -1259,7 +1336,7 @@ def build_app(settings: Settings, start_build: bool = True):
         kb_outputs = [table, chosen, doc_ids, regions, status]
         add.click(
             on_add,
-            [upload, admin],
+            [upload, admin, preview, parsed],
             [add_result, upload, *kb_outputs],
             show_progress_on=add_result,  # one progress bar, under the button, not over the table
             api_visibility="private",
@@ -1330,6 +1407,17 @@ def build_app(settings: Settings, start_build: bool = True):
             concurrency_limit=1,
         )
     return app
+
+
+def _table_rows(value) -> list[list]:
+    """A Dataframe's value as a list of rows (Gradio may hand over a list, a dict or a DataFrame)."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return list(value.get("data") or [])
+    if hasattr(value, "values") and hasattr(value, "columns"):
+        return value.values.tolist()
+    return [list(row) for row in value]
 
 
 def _md(text: str) -> str:

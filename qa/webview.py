@@ -215,6 +215,10 @@ _ZH_MESSAGES: list[tuple[re.Pattern[str], str]] = [
 def zh_message(text: str) -> str:
     """A parser note or file error of the library, said in Chinese when it is a known one."""
     text = str(text or "").strip()
+    if text.startswith("corrected by hand: "):
+        names = {"region": "地区", "meeting_number": "次数", "date": "日期", "chair": "主持"}
+        fields = [names.get(f.strip(), f.strip()) for f in text.split(":", 1)[1].split(",")]
+        return "已人工更正：" + "、".join(fields)
     for pattern, replacement in _ZH_MESSAGES:
         if pattern.match(text):
             return pattern.sub(replacement, text)
@@ -579,11 +583,14 @@ def filter_label(regions: Sequence[str] | None, start: str | None, end: str | No
 
 
 def preview_table(previews: list[dict]) -> tuple[str, list[list]]:
-    """The upload preview as a compact table: (summary line, rows of 文件/地区/会议/日期/主持/议题/结果)."""
+    """The upload preview as a compact table: (summary line, rows of 文件/地区/会议/次数/日期/主持/议题数/解析结果).
+
+    地区, 次数, 日期 and 主持 are editable in the page; qa.web reads the changes back as corrections.
+    """
     rows = []
     for p in previews:
         if "error" in p:
-            rows.append([p["name"], "", "", "", "", 0, f"✗ 无法读取，不会加入：{zh_message(p['error'])}"])
+            rows.append([p["name"], "", "", "", "", "", 0, f"✗ 无法读取，不会加入：{zh_message(p['error'])}"])
             continue
         m = p["meeting"]
         items = [i for i in m.get("items", []) if i.get("kind") != "overview"]
@@ -595,7 +602,8 @@ def preview_table(previews: list[dict]) -> tuple[str, list[list]]:
             [
                 p["name"],
                 m.get("region") or "",
-                meeting_name(None, m.get("meeting"), m.get("meeting_number")),
+                m.get("meeting") or "",
+                str(m.get("meeting_number") or ""),
                 m.get("date") or "",
                 m.get("chair") or "",
                 len(items),
@@ -603,7 +611,10 @@ def preview_table(previews: list[dict]) -> tuple[str, list[list]]:
             ]
         )
     good = sum(1 for p in previews if "error" not in p)
-    summary = f"解析结果：{good} 个文件可以加入，{len(previews) - good} 个文件无法读取。核对后点「加入资料库」。"
+    summary = (
+        f"解析结果：{good} 个文件可以加入，{len(previews) - good} 个文件无法读取。"
+        "地区、次数、日期、主持可以直接在表中改正，核对后点「加入资料库」。"
+    )
     return summary, rows
 
 

@@ -454,6 +454,10 @@ def test_upload_preview_add_then_ask_and_delete(page, tmp_path):
     for english in ("Drop File Here", "Click to Upload", "Use via API", "Clear", "Submit", "Loading"):
         assert english not in body
     shot(page, "web-upload-preview.png", full_page=True)
+    # A parsed field is corrected in the table before adding; the correction is kept with the document.
+    page.locator("#qa-preview").get_by_text("艾斯克尔·阿布都维力", exact=True).last.dblclick()
+    page.locator("#qa-preview input, #qa-preview textarea").first.fill("王五")
+    page.keyboard.press("Enter")
 
     page.click("#qa-add")
     page.wait_for_selector("#qa-add-result .qa-report", timeout=120_000)
@@ -461,6 +465,8 @@ def test_upload_preview_add_then_ask_and_delete(page, tmp_path):
     assert "已加入 1 份纪要" in result and "ext_016.txt" in result
     assert "broken.pdf" in result and "未能加入" in result
     page.wait_for_function("() => document.querySelector('#qa-docs').innerText.includes('ext_016.txt')")
+    assert "已人工更正：主持" in page.inner_text("#qa-docs")
+    assert page.evaluate("() => document.querySelector('#qa-docs').innerText").count("ext_016.txt") == 1
     shot(page, "web-library.png", full_page=True)
 
     page.get_by_role("tab", name="问答").click()
@@ -634,10 +640,14 @@ def test_uploads_survive_a_rebuild_and_errors_are_sentences(sample_index, embedd
 
     index = copy_index(sample_index, tmp_path / "index")
     core = WebAssistant(settings_for(index, embedding_cache))
-    report = core.add([EXTERNAL / "ext_016.txt"])
+    report = core.add([EXTERNAL / "ext_016.txt"], corrections={"ext_016.txt": {"chair": "王五", "meeting_number": 8}})
     assert report.added == ["ext_016.txt"]
     rebuilt = core.rebuild()
     assert "ext_016.txt" in rebuilt.added
+    # The corrections made in the preview are kept with the upload and applied again by the rebuild.
+    meeting = core.document("ext_016.txt")["meeting"]
+    assert meeting["chair"] == "王五" and meeting["meeting_number"] == 8
+    assert "corrected by hand: chair, meeting_number" in meeting["warnings"]
     sources = {d["source"] for d in core.documents()}
     assert "ext_016.txt" in sources and len(sources) == 6
     core.delete("ext_016.txt")

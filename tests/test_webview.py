@@ -233,4 +233,24 @@ def test_parser_notes_and_file_errors_in_chinese():
     assert zh_message("empty file") == "空文件"
     assert zh_message("chair not found") == "未找到主持人"
     assert zh_message("date: completed from publication date 2024-05-06") == "日期：年份按发布日期 2024-05-06 补全"
+    assert zh_message("corrected by hand: chair, date") == "已人工更正：主持、日期"
     assert zh_message("something new") == "something new"  # unknown: shown, not hidden
+
+
+def test_corrections_read_from_the_edited_preview(tmp_path):
+    from qa.config import Settings
+
+    core = WebAssistant(Settings(index=tmp_path / "index", source=tmp_path, cache_dir=tmp_path / "cache"))
+    parsed = [
+        ["a.txt", "霍城县", "常务会议", "7", "2023-11-27", "张三", 5, "✓ 可以加入"],
+        ["b.pdf", "", "", "", "", "", 0, "✗ 无法读取，不会加入：空文件"],
+    ]
+    edited = [["a.txt", "霍城县", "常务会议", "第八次", "2023年11月28日", "王五", 5, "✓ 可以加入"], parsed[1]]
+    assert core.corrections_from(parsed, edited) == {
+        "a.txt": {"meeting_number": 8, "date": "2023-11-28", "chair": "王五"}
+    }
+    assert core.corrections_from(parsed, parsed) == {}
+    with pytest.raises(UserError, match=r"a\.txt 的日期「明天」不是有效的日期"):
+        core.corrections_from(parsed, [["a.txt", "霍城县", "常务会议", "7", "明天", "张三", 5, "✓"]])
+    with pytest.raises(UserError, match=r"a\.txt 的会议次数「x」不是数字"):
+        core.corrections_from(parsed, [["a.txt", "霍城县", "常务会议", "x", "2023-11-27", "张三", 5, "✓"]])
