@@ -344,7 +344,7 @@ class WebAssistant:
         """The turn's cited sources as a CSV file and a Word document in ``folder``."""
         from qa.webexport import export_turn
 
-        return export_turn(turn, folder)
+        return export_turn(turn, folder, self.document)
 
     def original_path(self, document: dict) -> Path | None:
         """The kept original file of an indexed document (an upload or a file of the source folder)."""
@@ -1425,8 +1425,17 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>$~])", r"\\\1", html.escape(text))
 
 
-def launch(app, host: str = "127.0.0.1", port: int = 7860, block: bool = True, quiet: bool = False) -> str:
-    """Start the server (the theme, CSS and page script are given here, as Gradio 6 wants); returns its URL."""
+def launch(
+    app, host: str = "127.0.0.1", port: int = 7860, block: bool = True, quiet: bool = False, mcp: bool = False
+) -> str:
+    """Start the server (the theme, CSS and page script are given here, as Gradio 6 wants); returns its URL.
+
+    ``mcp``: also serve the MCP tools of :mod:`qa.mcp` at ``/gradio_api/mcp/``.
+    """
+    if mcp:
+        from qa.mcp import add_gradio_tools
+
+        add_gradio_tools(app, app.qa_core._assistant, app.qa_core.settings)
     app.queue(default_concurrency_limit=4)
     _, url, _ = app.launch(
         server_name=host,
@@ -1439,6 +1448,7 @@ def launch(app, host: str = "127.0.0.1", port: int = 7860, block: bool = True, q
         css=CSS,
         head=HEAD,
         footer_links=["api"],
+        mcp_server=mcp,
     )
     return url or f"http://{host}:{port}/"
 
@@ -1465,7 +1475,7 @@ def access_warning(settings: Settings, host: str, port: int) -> str | None:
     )
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> int:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, mcp: bool = False) -> int:
     """Run the web assistant until interrupted (``qa serve`` and ``python app.py``); returns the exit status."""
     import sys
 
@@ -1478,7 +1488,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> int:
     if core.building():
         print(f"qa: no index at {settings.index}: building one from {settings.source} (progress on the page)")
     try:
-        launch(app, host, port, block=True)
+        launch(app, host, port, block=True, mcp=mcp)
     except OSError as exc:
         print(f"qa: cannot serve on {host}:{port}: {exc}", file=sys.stderr)
         return 1

@@ -407,8 +407,6 @@ def test_spam_markdown_copy_mismatch_dates_ime_and_follow_up(browser, web, tmp_p
 
 @pytest.mark.browser
 def test_list_answer_exports_csv_and_word(browser, web, tmp_path):
-    import csv
-
     context, page = new_page(browser, web[1], accept_downloads=True)
     try:
         ask(page, "哪些会议审议了碳达峰方案？")
@@ -417,16 +415,15 @@ def test_list_answer_exports_csv_and_word(browser, web, tmp_path):
             page.click("#qa-export-csv")
         path = tmp_path / "answer.csv"
         download.value.save_as(path)
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            table = list(csv.reader(handle))
-        header = next(i for i, row in enumerate(table) if row and row[0] == "序号")
-        rows = table[header + 1 :]
-        assert len(rows) >= 2
+        from qa.export import read_csv
+
+        rows = read_csv(path.read_bytes())
+        assert len(rows) >= 2 and {row["role"] for row in rows} == {"依据"}
         core = web[0].qa_core
         for row in rows:
-            document = core.document(row[7])
-            start, end = (int(x) for x in row[9].split("-"))
-            assert row[5].strip() == document["text"][start:end].strip()  # the sentence at its span
+            document = core.document(row["source"])
+            start, end = (int(x) for x in row["span"].split("-"))
+            assert row["sentence"].strip() == document["text"][start:end].strip()  # the sentence at its span
         with page.expect_download() as download:
             page.click("#qa-export-docx")
         assert download.value.suggested_filename.endswith(".docx")

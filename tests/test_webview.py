@@ -3,7 +3,6 @@ the plain helpers of qa/web.py (filters, dates, access, progress)."""
 
 from __future__ import annotations
 
-import csv
 import html
 import re
 from pathlib import Path
@@ -22,7 +21,7 @@ from qa.web import (
     is_loopback,
     topic_terms,
 )
-from qa.webexport import export_turn, rows
+from qa.webexport import export_turn, with_roles
 from qa.webview import (
     answer_text,
     citation_role,
@@ -146,26 +145,25 @@ def test_copy_texts_dates_and_the_address():
 
 
 def test_export_rows_quote_the_original_at_the_spans(tmp_path):
+    from qa.export import read_csv, read_docx_citations
+
     text = SPAM_FILE.read_text(encoding="utf-8")
     document = document_of(SPAM_FILE.name, text)
-    sentences = re.findall(r"会议审议了[^。]*。", text)[:2]
+    sentences = re.findall(r"会议审议了[^。]*。", text)[:3]
     citations = [citation_for(document, s, rank=n + 1) for n, s in enumerate(sentences)]
     for c in citations:
         c["view"] = citation_view(document, c)
+    # [3] is not cited by the answer: only possibly related, not exported as a source.
     turn = {"question": "哪些会议审议了方案？", "answer": "[1][2]", "found": True, "citations": citations}
+    assert [c["role"] for c in with_roles(turn)["citations"]] == ["evidence", "evidence", "related"]
+    assert "view" not in with_roles(turn)["citations"][0]
     csv_path, docx_path = export_turn(turn, tmp_path)
-    with csv_path.open(encoding="utf-8-sig", newline="") as handle:
-        table = list(csv.reader(handle))
-    header = table.index(["序号", "地区", "会议", "日期", "议题", "引文", "文号", "文件", "网址", "原文位置"])
-    for row in table[header + 1 :]:
-        start, end = (int(x) for x in row[9].split("-"))
-        assert row[5] == text[start:end]
-    from docx import Document
-
-    word = Document(str(docx_path))
-    cells = [cell.text for row in word.tables[0].rows[1:] for cell in row.cells]
-    assert all(s in cells for s in sentences)
-    assert len(rows(turn)) == 2
+    table = read_csv(csv_path.read_bytes())
+    assert [row["sentence"] for row in table] == sentences[:2]
+    for row in table:
+        start, end = (int(x) for x in row["span"].split("-"))
+        assert row["sentence"] == text[start:end]
+    assert [row["sentence"] for row in read_docx_citations(docx_path.read_bytes())] == sentences[:2]
 
 
 def test_filter_and_question_disagreement_is_said():
