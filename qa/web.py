@@ -269,8 +269,10 @@ class WebAssistant:
         filters = None
         if chosen or start or end or meeting_number:
             filters = Filters(regions=chosen, date_from=start, date_to=end, meeting_number=meeting_number or None)
-        assistant = self._assistant()
         previous = (previous or "").strip() or None
+        if previous and len(previous) > MAX_QUESTION_CHARS:
+            raise UserError(f"上一个问题（previous）太长了：最多 {MAX_QUESTION_CHARS} 个字。")
+        assistant = self._assistant()
         return assistant.ask(question, k=k, filters=filters, previous=previous).to_dict()
 
     def document(self, doc_id: str) -> dict | None:
