@@ -393,7 +393,11 @@ def test_spam_markdown_copy_mismatch_dates_ime_and_follow_up(browser, web, tmp_p
         ask(page, QUESTION)
         ask(page, "那太仓呢？")
         last = page.inner_text("#qa-chat .qa-turn.qa-last")
-        assert "太仓碳达峰方案何时审议" in last and "没有找到" in last
+        # Taicang's minutes never mention 碳达峰: the page says so (or the answer module finds nothing),
+        # rather than quoting a sentence about something else.
+        assert "太仓碳达峰方案何时审议" in last
+        assert "没有一句提到「碳达峰」" in last or "没有找到" in last
+        assert page.locator("#qa-chat .qa-turn.qa-last mark.qa-hl").count() == 0
         # Clicking an earlier answer brings back its cards; the recent questions are listed.
         page.locator("#qa-chat .qa-turn").first.locator(".qa-answer").click()
         page.wait_for_function("() => document.querySelector('#qa-side-cards').innerText.includes('第 1 问')")
@@ -551,7 +555,9 @@ def check_api(url: str, sample_index: Path, embedding_cache: Path) -> None:
     assert filtered["filters"]["regions"] == ["吴中区"]
     assert all(c["region"] == "吴中区" for c in filtered["citations"])
     follow = client.predict("那太仓呢？", previous=QUESTION, api_name="/ask")
-    assert follow["interpreted_as"] == "太仓碳达峰方案何时审议" and not follow["found"]
+    # (Whether it is found is the answer module's business; the page checks the topic itself, see
+    # test_spam_markdown_copy_mismatch_dates_ime_and_follow_up.)
+    assert follow["interpreted_as"] == "太仓碳达峰方案何时审议"
     with pytest.raises(Exception, match="不是有效的日期"):
         client.predict(QUESTION, date_from="2024-13-45", api_name="/ask")
 
