@@ -21,6 +21,7 @@ functions (HTML/markdown); :func:`build_app` only wires them to components.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import html
 import logging
@@ -908,6 +909,7 @@ def build_app(settings: Settings, start_build: bool = True):
     if start_build:
         core.start_first_build()
     export_dir = Path(tempfile.mkdtemp(prefix="qa-export-"))
+    download_dir = Path(tempfile.mkdtemp(prefix="qa-original-"))
 
     def kb_refresh():
         documents = core.documents()
@@ -1123,6 +1125,8 @@ def build_app(settings: Settings, start_build: bool = True):
             document = core.document(citation["doc_id"])
             heading = (citation.get("view") or {}).get("heading")
             original = core.original_path(document) if document else None
+            if original is not None:
+                original = _offered_copy(original, download_dir)
             button = (
                 gr.DownloadButton(value=str(original), visible=True) if original else gr.DownloadButton(visible=False)
             )
@@ -1409,6 +1413,29 @@ def build_app(settings: Settings, start_build: bool = True):
             concurrency_limit=1,
         )
     return app
+
+
+def _offered_copy(path: Path, folder: Path, keep_seconds: float = 300) -> Path | None:
+    """A copy of ``path`` under ``folder`` for the download button.
+
+    Gradio serves only files under its allowed folders, and the source folder may be anywhere.
+    Each copy gets a folder of its own (two sessions may ask at once); copies older than
+    ``keep_seconds`` are removed, so that no copy of a document deleted since lies around.
+    """
+    import shutil
+
+    now = time.time()
+    for old in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if now - old.stat().st_mtime > keep_seconds:
+                shutil.rmtree(old, ignore_errors=True)
+    target = Path(tempfile.mkdtemp(dir=folder)) / path.name
+    try:
+        shutil.copy2(path, target)
+    except OSError:
+        return None
+    os.utime(target.parent)  # the folder's age is the copy's age (copy2 keeps the file's own time)
+    return target
 
 
 def _table_rows(value) -> list[list]:

@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlencode
 
 # ---------------------------------------------------------------------------------------------
@@ -99,18 +100,10 @@ def written_heading(view: Visible, item: dict) -> tuple[str | None, int]:
     return written + ("…" if item["heading"].endswith("…") else ""), line_end
 
 
-_VIEWS: dict[tuple[int, str | None], Visible] = {}
-
-
+@lru_cache(maxsize=64)
 def _view_of(text: str, fmt: str | None) -> Visible:
-    # A few documents per answer, the same ones again and again: keep the last few dozen.
-    key = (hash(text), fmt)
-    view = _VIEWS.get(key)
-    if view is None or view.text != text:
-        if len(_VIEWS) > 64:
-            _VIEWS.clear()
-        view = _VIEWS[key] = Visible.of(text, fmt)
-    return view
+    # A few documents per answer, the same ones again and again: normalise each once.
+    return Visible.of(text, fmt)
 
 
 def citation_view(document: dict | None, c: dict, lead_chars: int = 70, tail_chars: int = 110) -> dict:
