@@ -72,7 +72,7 @@ MAX_QUESTION_CHARS = 500
 CITATIONS = 5
 PREVIEW_HEADERS = ["文件", "地区", "会议", "次数", "日期", "主持", "议题数", "解析结果"]
 PREVIEW_EDITABLE = {1: "region", 3: "meeting_number", 4: "date", 5: "chair"}  # column → meeting field
-MAX_TURNS = 30  # a conversation kept in the browser holds at most this many answers
+MAX_TURNS = 20  # a conversation kept in the browser holds at most this many answers
 
 
 class UserError(Exception):
@@ -315,6 +315,10 @@ class WebAssistant:
         self.prepare(turn)
         if turn.get("interpreted_as") and turn.get("found"):
             self._check_follow_up(turn)
+        for citation in turn["citations"]:
+            # The page shows the prepared view; the raw chunk text would only fill the browser's
+            # storage (the conversation is kept in localStorage, a few MB at most).
+            citation.pop("text", None)
         return turn
 
     def _check_follow_up(self, turn: dict) -> None:

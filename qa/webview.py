@@ -454,6 +454,10 @@ def _card(c: dict, role: str, turn_number: int | None, inline: bool) -> str:
     url = view.get("url") or c.get("url")
     if url and re.match(r"https?://", str(url)):
         facts.append(f'<a class="qa-url" href="{_e(url)}" target="_blank" rel="noopener noreferrer">原文网址</a>')
+    confidence = c.get("ocr_confidence")
+    if isinstance(confidence, int | float):
+        share = confidence * 100 if confidence <= 1 else confidence
+        facts.append(f'<span class="qa-ocr">文字经识别（OCR），置信度 {share:.0f}%</span>')
     facts.append(f'<span class="qa-source" title="文件">{_e(c.get("source", ""))}</span>')
     ident = f"qa-tcard-{turn_number}-{rank}" if inline else f"qa-card-{rank}"
     open_attr = f' data-open-turn="{turn_number - 1}"' if turn_number else ""
