@@ -2,11 +2,14 @@
 
 Two tabs, both thin layers over the library:
 
-* 问答 — a chat whose answers carry citation markers [1][2]; beside it one card per citation
-  (meeting, date, agenda item, the supporting sentence highlighted in the item text as written)
-  with a control that opens the whole document scrolled to that item. Filters (region, date
-  range), example questions, a conversation per browser session and follow-ups («那太仓呢？»).
-* 资料库 — the indexed documents, upload with a parse preview and a progress bar, delete, rebuild.
+* 问答 — the question box on top, the conversation under it (our own HTML, see
+  :mod:`qa.webview`): each answer with [n] links to its cards, the cited cards under 「答案依据」
+  and the other passages folded under 「其他相关纪要（n）」, 「查看原文」 opening the whole document at
+  the cited sentence. Filters folded into one line, notices where the question and the filters
+  disagree, follow-ups («那太仓呢？») checked against their topic, copy and CSV/Word export, the
+  conversation kept in the browser and the question in the address.
+* 资料库 — the indexed documents, upload with an editable parse preview and a progress bar with
+  the time left, delete, rebuild; refused in read-only mode or without the admin token.
 
 The question-answering function is also the API endpoint ``/ask``: it returns exactly the JSON
 object of ``qa ask --json``.
@@ -15,8 +18,8 @@ Writes go through :class:`qa.store.IndexWriter`, which publishes a new generatio
 :class:`qa.api.LiveAssistant` keeps answering from the last complete generation meanwhile. With no
 index at start-up the app builds one in the background and shows its progress.
 
-The UI logic lives in :class:`WebAssistant` (plain Python, no Gradio) and the ``render_*``
-functions (HTML/markdown); :func:`build_app` only wires them to components.
+The UI logic lives in :class:`WebAssistant` (plain Python, no Gradio), what the page shows in
+:mod:`qa.webview` (pure functions to HTML and text); :func:`build_app` only wires them to components.
 """
 
 from __future__ import annotations
