@@ -397,6 +397,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from qa.web import serve
 
     settings = _settings_from(args, settings)
+    if args.read_only:
+        settings = settings.with_overrides(read_only=True)
     return int(serve(settings, host=args.host, port=args.port, mcp=args.mcp) or 0)
 
 
@@ -527,6 +529,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--mcp", action="store_true", help="also serve the MCP tools at /gradio_api/mcp/ (read-only)")
+    p.add_argument(
+        "--read-only",
+        action="store_true",
+        help="asking only: uploads, deletes and rebuilds refused (also QA_READ_ONLY=1; QA_ADMIN_TOKEN guards them)",
+    )
     p.set_defaults(func=cmd_serve)
     return parser
 

@@ -21,6 +21,8 @@ package reads ``os.environ`` for settings.
 | QA_LLM_MODEL        | (none: no LLM answer)         | model name at that endpoint, e.g. qwen2.5:7b         |
 | QA_LLM_API_KEY      | (none)                        | API key for the endpoint (never logged or recorded)  |
 | QA_LLM_TIMEOUT      | 30                            | seconds before the LLM answer is given up            |
+| QA_READ_ONLY        | (off)                         | web app: asking only, library changes refused (1/0)  |
+| QA_ADMIN_TOKEN      | (none)                        | web app: token that library changes must give        |
 
 The backend and the Milvus URI of an index are recorded in it: a build without ``QA_BACKEND``
 keeps the index's backend (a new index: faiss), and reads and updates use what is recorded;
@@ -70,6 +72,8 @@ class Settings:
     llm_model: str | None = None
     llm_api_key: str | None = field(default=None, repr=False)  # never shown or recorded
     llm_timeout: float = 30.0
+    read_only: bool = False  # web app: library changes refused
+    admin_token: str | None = None  # web app: library changes need this token
 
     def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with every non-None value in ``changes`` applied."""
@@ -96,6 +100,8 @@ def load_settings() -> Settings:
         llm_model=_env("QA_LLM_MODEL"),
         llm_api_key=_env("QA_LLM_API_KEY"),
         llm_timeout=_seconds("QA_LLM_TIMEOUT", 30.0),
+        read_only=_flag("QA_READ_ONLY"),
+        admin_token=_env("QA_ADMIN_TOKEN"),
     )
 
 
@@ -111,3 +117,13 @@ def _seconds(name: str, default: float) -> float:
     if seconds is None or not 0 < seconds <= 600:
         raise ValueError(f"{name}={raw!r} is not allowed: give a number of seconds above 0, at most 600")
     return seconds
+
+
+def _flag(name: str) -> bool:
+    """A yes/no variable: 1/true/yes/on or 0/false/no/off (ValueError naming it otherwise)."""
+    value = (_env(name, "0") or "0").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name}={value!r} is not allowed: give 1/true/yes/on or 0/false/no/off")
