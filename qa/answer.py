@@ -35,7 +35,7 @@ ELSEWHERE_COVERAGE = 0.8
 ELSEWHERE_PENALTY = 0.3
 CANDIDATES_SEEN = 60
 W_CONTRIBUTION = 10.0
-EVIDENCE_THRESHOLD = 0.2
+EVIDENCE_THRESHOLD = 0.15
 NATIONAL_COVERAGE = 0.8
 _NATIONAL = re.compile(r"我国|全国|中国|国家|世界|全球|联合国")
 _MEETING_WORDS = re.compile(r"会议|常务会|会上|纪要|议题|审议|主持")
@@ -443,7 +443,10 @@ class Answerer:
             text = "资料库中没有符合这些条件的会议，无法回答这个问题。"
         else:
             text = "已收录的会议纪要中没有找到与这个问题相关的内容。"
-        related = [h for h in hits if not h.mismatch][:RELATED_WHEN_NOT_FOUND] or hits[:RELATED_WHEN_NOT_FOUND]
+        # Without evidence, the closest passages are plain hybrid search's (the recall floor), those
+        # contradicting what the question names last.
+        ordered = sorted(hits, key=lambda h: (h.mismatch, h.plain_rank or 10**6))
+        related = ordered[:RELATED_WHEN_NOT_FOUND]
         words = words or []
         weights = [self.searcher.idf(w) for w in words]
         citations = [self._cite(i + 1, h, words, weights, query) for i, h in enumerate(related)]
