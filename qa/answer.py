@@ -518,7 +518,7 @@ class Answerer:
         """Who attended (出席) and who sat in (列席), from the parsed lists."""
         attendees, observers = meeting.get("attendees") or [], meeting.get("observers") or []
         if not attendees and not observers:
-            return f"{name}（{self._when(chunk)}）的纪要没有列出出席人员。"
+            return f"{name}（{self._when(chunk)}）的纪要没有逐一列出出席、列席人员，原文的记述见下。"
         parts = []
         if attendees:
             more = "等" if len(attendees) > 30 else ""
@@ -631,6 +631,17 @@ class Answerer:
             f"{scope}{which}会议是{name}，" + "，".join(facts) + f"。[1]{note}\n{quote}\n"
             f"（按会议日期排序，共{len(dated)}次会议）"
         )
+        if query.qtype in ("what", "list") and not words:
+            # «最近一次常务会议研究了什么»: that meeting's agenda, item by item.
+            items = [c for c in self.searcher.reader.chunks(self.searcher.reader.document_cids(top.doc_id))]
+            items = [c for c in items if c.kind == "item"]
+            agenda = [Hit(c.cid, c, 1.0, matched=True) for c in items]  # type: ignore[attr-defined]
+            extra = [self._cite(len(citations) + i + 1, h, [], [], query) for i, h in enumerate(agenda)]
+            citations = [citations[0], *extra, *citations[1:]]
+            for number, citation in enumerate(citations, 1):
+                citation.rank = number
+            lines = [f"{c.item}[{c.rank}]" for c in extra]
+            text = f"{scope}{which}会议是{name}，" + "，".join(facts) + f"。[1]{note}\n议题：" + "；".join(lines)
         return Answer(query.text, text, True, query.qtype, query.filters.to_dict(), citations)
 
     def _meeting_answer(self, query: Query, k: int) -> Answer:

@@ -349,6 +349,11 @@ class GenerationReader:
         key = doc_number_key(number)
         return [r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE doc_key = ?", (key,))]
 
+    def document_cids(self, doc_id: str) -> list[int]:
+        """Every chunk of one document (meeting), in agenda order."""
+        rows = self.db.execute("SELECT cid FROM chunks WHERE doc_id = ? ORDER BY item_index, cid", (doc_id,))
+        return [int(r[0]) for r in rows]
+
     def overview_cids(self, doc_ids: Sequence[str]) -> dict[str, int]:
         """The overview chunk of each document."""
         marks = ",".join("?" * len(doc_ids))

@@ -250,3 +250,10 @@ def test_lists_are_found_by_meaning_as_well_as_by_words(combined_assistant):
     assert answer.found and answer.question_type == "list" and "姑苏区" in answer.answer
     answer = combined_assistant.ask("哪几次会议涉及老年人照护")
     assert answer.found and "养老服务" in answer.answer
+
+
+def test_the_latest_meetings_agenda(combined_assistant):
+    answer = combined_assistant.ask("宝山区最近一次常务会议研究了什么")
+    assert answer.found and "2025年4月16日" in answer.answer and "议题" in answer.answer
+    assert {c.meeting_number for c in answer.citations if c.role == "evidence"} == {96}
+    assert len([c for c in answer.citations if c.role == "evidence"]) == 4  # the opening and three items
