@@ -399,6 +399,9 @@ class Answerer:
         if not words:
             # Nothing but filters and a question word: evidence if the filters picked a meeting.
             return 1.0 if hit.matched else 0.0
+        if hit.chunk.kind == "closing" and query.qtype not in ("attendance", "who"):
+            # Lists of names and units answer who attended or issued, not what was decided.
+            return hit.coverage - ELSEWHERE_PENALTY
         if hit.coverage >= LEXICAL_ENOUGH:
             return hit.coverage + (0.1 if hit.matched else 0.0)
         if _NATIONAL.search(query.norm) and not query.filters.regions and not _MEETING_WORDS.search(query.norm):
