@@ -325,15 +325,21 @@ def _print_answer(answer, generated=None) -> None:
         # Labelled as generated: its quotes were checked against the passages, the prose was not.
         console.print(f"\n[bold]生成的回答[/bold] [dim]({escape(generated.model)}，引文已逐字核对)[/dim]")
         console.print(escape(generated.text or ""))
-    if answer.citations:
-        console.print()
+    heading = None
     for citation in answer.citations:
+        # Evidence first under its own heading; passages that are only possibly related apart.
+        role = getattr(citation, "role", "evidence")
+        title = "答案依据" if role == "evidence" else ("其他相关纪要" if answer.found else "可能相关的纪要")
+        if title != heading:
+            console.print(f"\n[bold]{title}[/bold]")
+            heading = title
+        date = citation.date or (f"{citation.date_partial}（年份不详）" if citation.date_partial else "")
         console.print(
             f"[bold][{citation.rank}][/bold] {escape(citation.region or '')} {escape(citation.meeting or '')} "
-            f"{citation.date or ''} · {escape(citation.item)}  [dim]{escape(citation.source)} "
+            f"{date} · {escape(citation.item)}  [dim]{escape(citation.source)} "
             f"{citation.span[0]}-{citation.span[1]}[/dim]"
         )
-        console.print(f"    「{escape(citation.sentence)}」", style="green")
+        console.print(f"    「{escape(citation.sentence)}」", style="green" if role == "evidence" else "dim")
 
 
 # ---------------------------------------------------------------------------------------------
