@@ -14,6 +14,7 @@ from itertools import pairwise
 
 from qa.minutes import AgendaItem, Meeting
 from qa.normalize import normalize
+from qa.ocr import span_confidence
 
 # Parts of a split item aim for this many normalised characters: long enough to keep a
 # decision with its reasons, short enough to stay one topic and embed quickly.
@@ -44,6 +45,9 @@ class Chunk:
     date: str | None
     meeting: str | None
     meeting_number: int | None
+    # Mean OCR line confidence over the chunk's span when its text was read by OCR, else None;
+    # a citation of it says «OCR识别，置信度 0.93» (qa.ocr.ocr_note).
+    ocr_confidence: float | None = None
 
     def embed_text(self) -> str:
         """What the embedder sees: the context header, then the normalised passage."""
@@ -99,6 +103,7 @@ def chunk_meeting(meeting: Meeting, doc_id: str | None = None) -> list[Chunk]:
                     date=meeting.date,
                     meeting=meeting.meeting,
                     meeting_number=meeting.meeting_number,
+                    ocr_confidence=span_confidence(meeting.ocr_lines, start, end) if meeting.ocr_lines else None,
                 )
             )
     return chunks

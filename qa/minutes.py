@@ -85,6 +85,8 @@ class Meeting:
     items: list[AgendaItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     text: str = field(default="", repr=False)  # the original text
+    # Text read by OCR: [start, end, confidence] of each recognised line (qa.ocr); empty otherwise.
+    ocr_lines: list[tuple[int, int, float]] = field(default_factory=list, repr=False)
 
     def to_dict(self, with_text: bool = False) -> dict:
         """JSON-ready dict with the keys of ``qa parse --json``."""
@@ -114,6 +116,8 @@ def parse_source(source: SourceText) -> Meeting:
     norm = normalize(source.text, source.hints, wrapped=True if source.format == "pdf" else None)
     meeting = Meeting(source=source.path, sha256=source.sha256, format=source.format, text=source.text)
     _Parser(norm, meeting).run()
+    meeting.ocr_lines = source.ocr_lines
+    meeting.warnings.extend(source.warnings)  # how the text was read: pages OCR'd or skipped
     return meeting
 
 

@@ -65,7 +65,7 @@ from qa.tokens import Analyzer, corpus_words, place_words
 if TYPE_CHECKING:
     from qa.query import Filters
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: chunks.ocr_confidence
 # The delta is merged into a new base when it and the deleted rows pass max(MERGE_MIN, chunks / MERGE_FRACTION).
 MERGE_MIN = 1000
 MERGE_FRACTION = 20
@@ -144,7 +144,7 @@ CREATE TABLE chunks (
     cid INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, doc_id TEXT, kind TEXT, item_index INTEGER,
     number TEXT, heading TEXT, text TEXT, start INTEGER, "end" INTEGER, norm TEXT, header TEXT,
     source TEXT, title TEXT, region TEXT, city TEXT, province TEXT, date TEXT, date_int INTEGER,
-    meeting TEXT, meeting_number INTEGER
+    meeting TEXT, meeting_number INTEGER, ocr_confidence REAL
 );
 CREATE INDEX chunks_doc ON chunks(doc_id);
 """
@@ -167,7 +167,7 @@ CREATE TEMP VIEW documents AS
 
 _CHUNK_COLUMNS = (
     'cid, chunk_id, doc_id, kind, item_index, number, heading, text, start, "end", norm, header, source, title, '
-    "region, city, province, date, meeting, meeting_number"
+    "region, city, province, date, meeting, meeting_number, ocr_confidence"
 )
 
 
@@ -1298,7 +1298,7 @@ def _temp_ids(db: sqlite3.Connection, change: _Change) -> None:
 
 def _insert_rows(db: sqlite3.Connection, change: _Change) -> None:
     db.executemany(
-        f"INSERT INTO main.chunks ({_CHUNK_COLUMNS}, date_int) VALUES ({','.join('?' * 21)})",
+        f"INSERT INTO main.chunks ({_CHUNK_COLUMNS}, date_int) VALUES ({','.join('?' * 22)})",
         [
             (
                 cid,
@@ -1321,6 +1321,7 @@ def _insert_rows(db: sqlite3.Connection, change: _Change) -> None:
                 c.date,
                 c.meeting,
                 c.meeting_number,
+                c.ocr_confidence,
                 _date_int(c.date),
             )
             for cid, c in zip(change.cids, change.chunks, strict=True)
