@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 # Rasterising resolution for OCR: pixels per millimetre (≈ 144 dpi, as for PDF pages).
 PX_PER_MM = 144 / 25.4
 # Characters between which a single layout space is letter-spacing, not a word break.
-_TIGHT = r"[0-9０-９\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff01-\uff0f\uff1a-\uff20﹝﹞]"
+_TIGHT = r"[0-9０-９\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u2014-\u201f\u2026·﹝﹞]"
 _LETTER_SPACE = re.compile(rf"(?<={_TIGHT}) (?={_TIGHT})")
 
 
@@ -60,7 +60,7 @@ def read_ofd(path: Path | str, data: bytes, digest: str, ocr: OcrOptions) -> Sou
             pages = []
             for page in document.pages:
                 try:
-                    pages.append(close_letter_spacing(page.text()))
+                    pages.append(close_letter_spacing(_page_text(page, repeat_templates=page.index == 0)))
                 except OFDError:
                     pages.append("")  # unreadable page content: OCR may still read its images
             title = (document.info.title or "").strip()
@@ -77,6 +77,22 @@ def read_ofd(path: Path | str, data: bytes, digest: str, ocr: OcrOptions) -> Sou
         text = "\n".join(p.strip("\n") for p in pages).strip("\n")
         return SourceText(str(path), _check_text(text, path), "ofd", digest, hints=hints)
     return _ocr_ofd(path, data, digest, pages, scanned, ocr, hints, warnings)
+
+
+def _page_text(page: Any, repeat_templates: bool) -> str:
+    """A page's text in reading order; template text (running heads, the red header, page furniture)
+    only on the first page, where it belongs to the document, not in the middle of a paragraph."""
+    from ofdkit.layout import page_text
+
+    x0, y0, width, height = page.box
+    runs = [
+        run
+        for run in page.runs
+        if (repeat_templates or not run.from_template)
+        and x0 - 2 <= run.x <= x0 + width + 2
+        and y0 - 2 <= run.y <= y0 + height + 2
+    ]
+    return page_text(runs)
 
 
 def _ocr_ofd(
