@@ -13,6 +13,7 @@ run resumes where it stopped and a rebuild reads a scan in milliseconds.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -156,8 +157,11 @@ def reading_order(lines: Sequence[OcrLine]) -> list[OcrLine]:
 class PageCache:
     """OCR lines of one file's pages, stored as JSON under ``<cache>/ocr/<sha256>-<engine>.json``."""
 
-    def __init__(self, cache_dir: Path | None, sha256: str):
-        self.path = (cache_dir / "ocr" / f"{sha256}-{ENGINE_TAG}.json") if cache_dir else None
+    def __init__(self, cache_dir: Path | None, sha256: str, extra: dict[str, Any] | None = None):
+        tag = ENGINE_TAG
+        if extra:  # other engine parameters read other text: their own cache entry
+            tag += "-" + hashlib.sha256(json.dumps(extra, sort_keys=True).encode()).hexdigest()[:12]
+        self.path = (cache_dir / "ocr" / f"{sha256}-{tag}.json") if cache_dir else None
         self.pages: dict[str, list[list]] = {}
         if self.path and self.path.is_file():
             try:
@@ -199,7 +203,7 @@ def ocr_pages(
         OcrUnavailable: the extra is missing and some page is not cached.
     """
     options = options or OcrOptions()
-    cache = PageCache(options.cache_dir, sha256)
+    cache = PageCache(options.cache_dir, sha256, options.extra)
     out: dict[int, list[OcrLine]] = {}
     todo = []
     for page in pages:

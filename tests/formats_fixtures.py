@@ -7,6 +7,7 @@ import io
 import random
 import shutil
 import subprocess
+import time
 import unicodedata
 import zipfile
 from difflib import SequenceMatcher
@@ -70,7 +71,19 @@ def render_page(text: str, size: tuple[int, int] = (1240, 1754), font_px: int = 
 def image_pdf(path: Path, images: list) -> Path:
     """An image-only PDF (no text layer at all), one image per page, as a scanner writes it."""
     first, *rest = [image.convert("RGB") for image in images]
-    first.save(path, "PDF", resolution=150.0, save_all=True, append_images=rest)
+    # Fixed dates: the same page gives the same bytes, so the OCR cache (by content hash) is hit
+    # on the next test run.
+    stamp = time.gmtime(1735689600)  # 2025-01-01
+    first.save(
+        path,
+        "PDF",
+        resolution=150.0,
+        save_all=True,
+        append_images=rest,
+        title="scan",
+        creationDate=stamp,
+        modDate=stamp,
+    )
     return path
 
 
@@ -101,15 +114,20 @@ def _ofd_package(pages: list[str], template: str | None = None, public_res: str 
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("OFD.xml", ofd_xml)
-        archive.writestr("Doc_0/Document.xml", document)
-        archive.writestr("Doc_0/PublicRes.xml", public)
+
+        def put(name: str, content: str | bytes) -> None:
+            # A fixed timestamp: the same content gives the same bytes (and hits the OCR cache).
+            archive.writestr(zipfile.ZipInfo(name, (2025, 1, 1, 0, 0, 0)), content, zipfile.ZIP_DEFLATED)
+
+        put("OFD.xml", ofd_xml)
+        put("Doc_0/Document.xml", document)
+        put("Doc_0/PublicRes.xml", public)
         if template:
-            archive.writestr("Doc_0/Tpls/Tpl_0/Content.xml", template)
+            put("Doc_0/Tpls/Tpl_0/Content.xml", template)
         for n, content in enumerate(pages):
-            archive.writestr(f"Doc_0/Pages/Page_{n}/Content.xml", content)
+            put(f"Doc_0/Pages/Page_{n}/Content.xml", content)
         for name, data in media:
-            archive.writestr(f"Doc_0/Res/{name}", data)
+            put(f"Doc_0/Res/{name}", data)
     return buffer.getvalue()
 
 
