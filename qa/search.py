@@ -137,9 +137,10 @@ class Searcher:
         meta_question = query.qtype in ("chair", "number", "when", "which_meeting", "attendance") and not words
         hits = []
         top_rrf = 2.0 / (RRF_K + 1) if self.mode == "hybrid" else 1.0 / (RRF_K + 1)
+        folded = self._folded()
         for cid, rrf in fused.items():
             chunk = chunks.get(cid)
-            if chunk is None:
+            if chunk is None or chunk.doc_id in folded:  # a duplicate or older version (qa.dedupe)
                 continue
             text = f"{chunk.header}\n{chunk.norm}"
             cov = coverage(words, weights, text)
@@ -165,20 +166,27 @@ class Searcher:
             if where is None:
                 return []
             cids = self.reader.agenda(where, max_documents=20)
-            return [Hit(c.cid, c, 1.0, coverage=1.0) for c in self.reader.chunks(cids)]  # type: ignore[attr-defined]
+            chunks = [c for c in self.reader.chunks(cids) if c.doc_id not in self._folded()]
+            return [Hit(c.cid, c, 1.0, coverage=1.0) for c in chunks]  # type: ignore[attr-defined]
         weights = [self._idf(w) for w in words]
         candidates = self.reader.text_search(" ".join(words), 5000, where)
         chunks = {c.cid: c for c in self.reader.chunks([cid for cid, _ in candidates])}  # type: ignore[attr-defined]
         hits = []
+        folded = self._folded()
         for cid, score in candidates:
             chunk = chunks.get(cid)
-            if chunk is None:
+            if chunk is None or chunk.doc_id in folded:
                 continue
             cov = coverage(words, weights, f"{chunk.header}\n{chunk.norm}", partial=False)
             if cov >= 0.999:
                 hits.append(Hit(cid, chunk, score, lexical=score, coverage=cov))
         hits.sort(key=lambda h: (-h.score, h.cid))
         return hits[:limit]
+
+    def _folded(self) -> frozenset[str]:
+        """Documents answers do not cite: duplicates and previous versions of a meeting (qa.dedupe)."""
+        folding = getattr(self.reader, "folding", None)
+        return folding.folded if folding is not None else frozenset()
 
     def _lookup(self, query: Query, where: Any) -> list[Hit]:
         """Where a document number or a pasted sentence comes from."""
@@ -194,7 +202,7 @@ class Searcher:
         candidates = self.reader.text_search(needle, 50, where)
         hits = []
         for chunk in self.reader.chunks([cid for cid, _ in candidates]):
-            if needle in _core(chunk.norm):
+            if needle in _core(chunk.norm) and chunk.doc_id not in self._folded():
                 hits.append(Hit(chunk.cid, chunk, 10.0, coverage=1.0, exact=True))  # type: ignore[attr-defined]
         return hits
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -57,6 +58,7 @@ import numpy as np
 
 from qa.bm25 import Bm25Index, Segment, load_vocab, save_vocab
 from qa.chunks import Chunk, chunk_meeting
+from qa.dedupe import Folding, folding_from_db
 from qa.embed import CachedEmbedder
 from qa.minutes import Meeting, parse_source
 from qa.sources import SUPPORTED_SUFFIXES, SourceError, read_source
@@ -290,6 +292,11 @@ class GenerationReader:
     manifest: Manifest
     db: sqlite3.Connection
 
+    @functools.cached_property
+    def folding(self) -> Folding:
+        """Duplicates and previous versions of meetings in this generation (qa.dedupe): not cited."""
+        return folding_from_db(self.db)
+
     def chunks(self, cids: Sequence[int]) -> list[Chunk]:
         """Chunks by id, in the order asked."""
         if not cids:
@@ -329,12 +336,15 @@ class GenerationReader:
             {"doc_id": r[0], "source": r[1], "meeting": json.loads(r[2]), "chunks": r[3], "warnings": json.loads(r[4])}
             for r in rows
         ]
+        for doc in out:  # {"kind": "duplicate" | "version", "of": the record's doc_id} or None
+            doc["folded"] = self.folding.of(doc["doc_id"])
         return sorted(out, key=lambda d: (d["meeting"].get("date") or "", d["doc_id"]))
 
     def find_doc_number(self, number: str) -> list[str]:
         """Documents whose number is ``number`` (any bracket style)."""
         key = doc_number_key(number)
-        return [r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE doc_key = ?", (key,))]
+        rows = self.db.execute("SELECT doc_id FROM documents WHERE doc_key = ?", (key,))
+        return [r[0] for r in rows if r[0] not in self.folding.folded]
 
     def overview_cids(self, doc_ids: Sequence[str]) -> dict[str, int]:
         """The overview chunk of each document."""
@@ -362,6 +372,7 @@ class GenerationReader:
             "source": self.manifest.source,
             "size_bytes": size,
             "updated": self.manifest.updated,
+            "folded": self.folding.counts(),
         }
 
     def close(self) -> None:
