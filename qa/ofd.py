@@ -23,7 +23,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.sources import SourceError, SourceText, _check_text, needs_ocr
+from qa.sources import _READABLE, SourceError, SourceText, _check_text
 
 if TYPE_CHECKING:
     from qa.ocr import OcrOptions
@@ -72,11 +72,19 @@ def read_ofd(path: Path | str, data: bytes, digest: str, ocr: OcrOptions) -> Sou
     if not pages:
         raise SourceError(path, "OFD has no pages")
     hints = [title] if title else []
-    scanned = [n for n, text in enumerate(pages) if needs_ocr(text)]
+    # Only pages without any readable text object are read from their pixels: a short last page
+    # (a date and a signature) keeps its own text.
+    scanned = [n for n, text in enumerate(pages) if not _READABLE.search(text) or _garbled(text)]
     if not scanned:
         text = "\n".join(p.strip("\n") for p in pages).strip("\n")
         return SourceText(str(path), _check_text(text, path), "ofd", digest, hints=hints)
     return _ocr_ofd(path, data, digest, pages, scanned, ocr, hints, warnings)
+
+
+def _garbled(text: str) -> bool:
+    # Private-use or replacement characters: glyph codes without a usable font map.
+    core = "".join(text.split())
+    return len(re.findall(r"[\ue000-\uf8ff\ufffd]", core)) > len(core) // 10
 
 
 def _page_text(page: Any, repeat_templates: bool) -> str:

@@ -57,6 +57,15 @@ def test_ofd_with_template_and_one_object_per_character(tmp_path, prefix):
     assert [item.heading[:12] for item in meeting.items] == [item.heading[:12] for item in expected.items]
 
 
+def test_short_ofd_page_keeps_its_text_objects(tmp_path):
+    from formats_fixtures import _char_object, _ofd_package, _page_xml
+
+    # A last page holding only the date: few characters, but text objects, so not a scan for OCR.
+    page = _page_xml([_char_object(1 + i, ch, 30 + i * 4.2, 50, 4.2) for i, ch in enumerate("2023年8月6日")])
+    source = read_source(tmp_path / "short.ofd", _ofd_package([page]))
+    assert source.text == "2023年8月6日" and not source.ocr_lines and not source.warnings
+
+
 def _zip(entries: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
