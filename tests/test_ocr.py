@@ -165,3 +165,26 @@ def test_cache_path_depends_on_content_and_engine(tmp_path):
     cache.path.write_text("{broken", encoding="utf-8")
     assert ocr.PageCache(tmp_path, "ab" * 32).get(0) is None
     assert Path(cache.path).parent.name == "ocr"
+
+
+@pytest.mark.slow
+def test_ocr_confidence_is_kept_in_the_index(tmp_path, scanned_page):
+    from conftest import settings_for
+
+    from qa.api import build_index, open_reader
+
+    source = tmp_path / "source"
+    source.mkdir()
+    image_pdf(source / "scan.pdf", [scanned_page[1]])  # same bytes as above: OCR from the cache
+    (source / "typed.txt").write_text(sample("004").read_text(encoding="utf-8"), encoding="utf-8")
+    report = build_index(settings_for(tmp_path / "index", source), show_progress=False)
+    assert not report.errors
+    reader = open_reader(settings_for(tmp_path / "index"))
+    try:
+        chunks = reader.chunks([int(c) for c in reader.meta.cids])
+        by_doc = {c.doc_id: c.ocr_confidence for c in chunks}
+        assert by_doc["typed.txt"] is None and 0.8 <= by_doc["scan.pdf"] <= 1.0
+        listed = {d["doc_id"]: d for d in reader.documents()}
+        assert any(w.startswith("OCR识别") for w in listed["scan.pdf"]["warnings"])
+    finally:
+        reader.close()
