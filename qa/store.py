@@ -58,9 +58,11 @@ import numpy as np
 
 from qa.bm25 import Bm25Index, Segment, load_vocab, save_vocab
 from qa.chunks import Chunk, chunk_meeting
+from qa.config import default_cache_dir
 from qa.dedupe import Folding, folding_from_db
 from qa.embed import CachedEmbedder
 from qa.minutes import Meeting, parse_source
+from qa.ocr import OcrOptions
 from qa.sentences import embed_sentences
 from qa.sentences import sentence_texts as sentence_texts_of
 from qa.sources import SUPPORTED_SUFFIXES, SourceError, read_source
@@ -728,15 +730,21 @@ def scan_sources(folder: Path) -> dict[str, tuple[Path, os.stat_result]]:
 
 
 def parse_documents(
-    files: Sequence[tuple[str, Path | bytes]], progress: Callable[[], None] | None = None
+    files: Sequence[tuple[str, Path | bytes]],
+    progress: Callable[[], None] | None = None,
+    ocr_progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[list[Document], list[FileError]]:
-    """Parse (doc_id, path or bytes) pairs; unreadable files become one-line errors."""
+    """Parse (doc_id, path or bytes) pairs; unreadable files become one-line errors.
+
+    ``ocr_progress(file, pages done, pages)`` hears of scanned pages being OCR'd (default: a bar on stderr).
+    """
     documents: list[Document] = []
     errors: list[FileError] = []
+    ocr = OcrOptions(default_cache_dir(), progress=ocr_progress) if ocr_progress else None
     for doc_id, item in files:
         try:
             stat = None if isinstance(item, bytes) else _file_stat(item)  # before reading: a later write shows
-            source = read_source(doc_id, item) if isinstance(item, bytes) else read_source(item)
+            source = read_source(doc_id, item, ocr=ocr) if isinstance(item, bytes) else read_source(item, ocr=ocr)
             source.path = doc_id
             meeting = parse_source(source)
             documents.append(Document(doc_id, meeting, chunk_meeting(meeting, doc_id), stat))
@@ -951,7 +959,12 @@ class IndexWriter:
     def _parse(self, files: list[tuple[str, Path | bytes]], report: WriteReport) -> list[Document]:
         started = time.perf_counter()
         with self._progress(len(files), "parsing") as bar:
-            documents, errors = parse_documents(files, progress=lambda: bar.update(1))
+            # Scanned pages are OCR'd while parsing (seconds each): the web page shows them page by page.
+            callback = self.on_progress
+            ocr_progress = None
+            if callback is not None:
+                ocr_progress = lambda name, done, total: callback(f"OCR {Path(name).name}", done, total)  # noqa: E731
+            documents, errors = parse_documents(files, progress=lambda: bar.update(1), ocr_progress=ocr_progress)
         report.errors.extend(errors)
         report.timings["parse"] = time.perf_counter() - started
         return documents

@@ -188,3 +188,24 @@ def test_ocr_confidence_is_kept_in_the_index(tmp_path, scanned_page):
         assert any(w.startswith("OCR识别") for w in listed["scan.pdf"]["warnings"])
     finally:
         reader.close()
+
+
+@pytest.mark.slow
+def test_index_writes_report_ocr_pages_to_their_progress_callback(tmp_path, monkeypatch):
+    from conftest import settings_for
+
+    from qa.api import embedder_for, open_writer
+
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))  # OCR cache empty: the page is OCR'd
+    source = tmp_path / "source"
+    source.mkdir()
+    lines = "2023年8月18日上午召开第17次常务会议。\n陈羔同志主持会议。"
+    image_pdf(source / "short.pdf", [render_page(lines, size=(900, 260), width=24)])
+    stages: list[tuple] = []
+    settings = settings_for(tmp_path / "index", source)
+    writer = open_writer(
+        settings, embedder_for(settings), show_progress=False, progress=lambda *stage: stages.append(stage)
+    )
+    report = writer.build(source)
+    assert not report.errors
+    assert ("OCR short.pdf", 0, 1) in stages and ("OCR short.pdf", 1, 1) in stages
