@@ -43,21 +43,22 @@ def _expand(paths: Sequence[str]) -> list[tuple[Path, bool]]:
 
 
 def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.minutes import parse_file
+    from qa.minutes import parse_meetings
     from qa.sources import SourceError
 
     failures = 0
     results = []
     for path, _explicit in _expand(args.files):
         try:
-            meeting = parse_file(path)
+            meetings = parse_meetings(path)  # a page reporting two meetings gives two (issue 12)
         except SourceError as exc:
             _err(str(exc))
             failures += 1
             continue
-        results.append(meeting)
+        results.extend(meetings)
         if not args.json:
-            _print_meeting(meeting)
+            for meeting in meetings:
+                _print_meeting(meeting)
     if args.json:
         json.dump([m.to_dict(with_text=args.text) for m in results], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -69,11 +70,15 @@ def _print_meeting(meeting) -> None:
     from rich.table import Table
 
     console = Console()
-    table = Table(title=meeting.source, show_header=False, title_justify="left")
+    title = f"{meeting.source} #{meeting.part}" if meeting.part else meeting.source
+    table = Table(title=title, show_header=False, title_justify="left")
     for key in ("region", "meeting", "date", "chair", "chair_title", "doc_number", "issuer", "title"):
         value = getattr(meeting, key)
         if key == "date" and value and meeting.date_inferred:
-            value += " (推断)"
+            value += f" (推断：{meeting.date_inferred_from})" if meeting.date_inferred_from else " (推断)"
+        if key == "date" and not value and meeting.date_partial:
+            month, day = meeting.date_partial.split("-")
+            value = f"{int(month)}月{int(day)}日（原文未注明年份）"
         table.add_row(key, str(value) if value is not None else "—")
     console.print(table)
     for item in meeting.items:

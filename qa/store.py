@@ -57,11 +57,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.bm25 import Bm25Index, Segment, load_vocab, save_vocab
-from qa.chunks import Chunk, chunk_meeting
+from qa.chunks import Chunk, chunk_meeting, meeting_doc_id
 from qa.config import default_cache_dir
 from qa.dedupe import Folding, folding_from_db
 from qa.embed import CachedEmbedder
-from qa.minutes import Meeting, parse_source
+from qa.minutes import Meeting, parse_source_meetings
 from qa.ocr import OcrOptions
 from qa.sentences import embed_sentences
 from qa.sentences import sentence_texts as sentence_texts_of
@@ -71,7 +71,8 @@ from qa.tokens import Analyzer, corpus_words, place_words
 if TYPE_CHECKING:
     from qa.query import Filters
 
-FORMAT_VERSION = 4  # 4: chunks.ocr_confidence
+# 4: chunks.date_partial; one documents row per meeting of a file (<file>#2). 5: chunks.ocr_confidence.
+FORMAT_VERSION = 5
 # The delta is merged into a new base when it and the deleted rows pass max(MERGE_MIN, chunks / MERGE_FRACTION).
 MERGE_MIN = 1000
 MERGE_FRACTION = 20
@@ -150,7 +151,7 @@ CREATE TABLE chunks (
     cid INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, doc_id TEXT, kind TEXT, item_index INTEGER,
     number TEXT, heading TEXT, text TEXT, start INTEGER, "end" INTEGER, norm TEXT, header TEXT,
     source TEXT, title TEXT, region TEXT, city TEXT, province TEXT, date TEXT, date_int INTEGER,
-    meeting TEXT, meeting_number INTEGER, ocr_confidence REAL
+    meeting TEXT, meeting_number INTEGER, date_partial TEXT, ocr_confidence REAL
 );
 CREATE INDEX chunks_doc ON chunks(doc_id);
 """
@@ -173,7 +174,7 @@ CREATE TEMP VIEW documents AS
 
 _CHUNK_COLUMNS = (
     'cid, chunk_id, doc_id, kind, item_index, number, heading, text, start, "end", norm, header, source, title, '
-    "region, city, province, date, meeting, meeting_number, ocr_confidence"
+    "region, city, province, date, meeting, meeting_number, date_partial, ocr_confidence"
 )
 
 
@@ -338,10 +339,17 @@ class GenerationReader:
 
     def documents(self) -> list[dict]:
         """Every indexed document's metadata (no text), sorted by date."""
-        rows = self.db.execute("SELECT doc_id, source, meeting, chunks, warnings FROM documents").fetchall()
+        rows = self.db.execute("SELECT doc_id, source, meeting, chunks, warnings, origin FROM documents").fetchall()
+        # A file's later meetings («<file>#2») are listed under the file, which is what one deletes.
+        parts: dict[str, list[str]] = {}
+        for r in rows:
+            if r[5] == PART_ORIGIN:
+                parts.setdefault(r[0].rsplit("#", 1)[0], []).append(r[0])
         out = [
             {"doc_id": r[0], "source": r[1], "meeting": json.loads(r[2]), "chunks": r[3], "warnings": json.loads(r[4])}
+            | ({"parts": sorted(parts[r[0]])} if r[0] in parts else {})
             for r in rows
+            if r[5] != PART_ORIGIN
         ]
         for doc in out:  # {"kind": "duplicate" | "version", "of": the record's doc_id} or None
             doc["folded"] = self.folding.of(doc["doc_id"])
@@ -679,18 +687,24 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# documents.origin of the second and later meetings of one file (rows «<file>#2» …).
+PART_ORIGIN = "part"
+
+
 @dataclass
 class Document:
     """A parsed source file ready to be indexed."""
 
     doc_id: str
-    meeting: Meeting
-    chunks: list[Chunk]
+    meeting: Meeting  # the first (usually only) meeting of the file
+    chunks: list[Chunk]  # of every meeting: doc_id «<file>» for the first, «<file>#2» … for the others
     # (size, mtime_ns) of the file when it was read; mtime None when too recent to trust.
     stat: tuple[int, int | None] | None = None
     # "folder": read from the source folder (an update drops it when the file goes); "upload": given
     # as bytes (the web page), kept until removed explicitly.
     origin: str = "folder"
+    # Every meeting the file reports (issue 12), when more than one; empty for one meeting.
+    meetings: list[Meeting] = field(default_factory=list)
 
 
 def _file_stat(path: Path) -> tuple[int, int | None] | None:
@@ -746,8 +760,10 @@ def parse_documents(
             stat = None if isinstance(item, bytes) else _file_stat(item)  # before reading: a later write shows
             source = read_source(doc_id, item, ocr=ocr) if isinstance(item, bytes) else read_source(item, ocr=ocr)
             source.path = doc_id
-            meeting = parse_source(source)
-            documents.append(Document(doc_id, meeting, chunk_meeting(meeting, doc_id), stat))
+            meetings = parse_source_meetings(source)
+            chunks = [c for m in meetings for c in chunk_meeting(m, doc_id)]
+            several = meetings if len(meetings) > 1 else []
+            documents.append(Document(doc_id, meetings[0], chunks, stat, meetings=several))
         except SourceError as exc:
             errors.append(FileError(doc_id, exc.reason))
         except Exception as exc:  # a parser bug must not take the whole batch down
@@ -846,6 +862,8 @@ class IndexWriter:
                 rows = previous.db.execute("SELECT doc_id, sha256, size, mtime_ns, origin FROM documents")
                 known, uploaded = {}, set()
                 for doc_id, sha256, size, mtime_ns, origin in rows:
+                    if origin == PART_ORIGIN:
+                        continue  # a later meeting of a file: follows the file's own row
                     if origin == "upload":
                         uploaded.add(doc_id)  # not from the folder: its absence there means nothing
                     else:
@@ -987,7 +1005,12 @@ class IndexWriter:
             shutil.rmtree(tmp)
         tmp.mkdir()
         try:
-            change = _Change(add, set(remove) | {d.doc_id for d in add})
+            replaced = set(remove) | {d.doc_id for d in add}
+            if previous:
+                # The later meetings of a replaced or removed file go with it.
+                parts = previous.db.execute("SELECT doc_id FROM documents WHERE origin = ?", (PART_ORIGIN,))
+                replaced |= {r[0] for r in parts if r[0].rsplit("#", 1)[0] in replaced}
+            change = _Change(add, replaced)
             if previous and change.replaced:
                 marks = ",".join("?" * len(change.replaced))
                 replaced = list(change.replaced)
@@ -1332,7 +1355,7 @@ def _temp_ids(db: sqlite3.Connection, change: _Change) -> None:
 
 def _insert_rows(db: sqlite3.Connection, change: _Change) -> None:
     db.executemany(
-        f"INSERT INTO main.chunks ({_CHUNK_COLUMNS}, date_int) VALUES ({','.join('?' * 22)})",
+        f"INSERT INTO main.chunks ({_CHUNK_COLUMNS}, date_int) VALUES ({','.join('?' * 23)})",
         [
             (
                 cid,
@@ -1355,31 +1378,35 @@ def _insert_rows(db: sqlite3.Connection, change: _Change) -> None:
                 c.date,
                 c.meeting,
                 c.meeting_number,
+                c.date_partial,
                 c.ocr_confidence,
                 _date_int(c.date),
             )
             for cid, c in zip(change.cids, change.chunks, strict=True)
         ],
     )
+    # One row per meeting: a file reporting several meetings (issue 12) has rows «<file>», «<file>#2» …
+    # holding the same text; the later ones have origin "part" and live and die with the file's row.
     db.executemany(
         "INSERT INTO main.documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
-                d.doc_id,
-                d.meeting.source,
-                d.meeting.sha256,
-                d.meeting.format,
-                d.meeting.text,
-                json.dumps(_meeting_summary(d.meeting), ensure_ascii=False),
-                len(d.chunks),
-                json.dumps(d.meeting.warnings, ensure_ascii=False),
+                meeting_doc_id(d.doc_id, m),
+                m.source,
+                m.sha256,
+                m.format,
+                m.text,
+                json.dumps(_meeting_summary(m), ensure_ascii=False),
+                sum(1 for c in d.chunks if c.doc_id == meeting_doc_id(d.doc_id, m)),
+                json.dumps(m.warnings, ensure_ascii=False),
                 _now(),
-                doc_number_key(d.meeting.doc_number),
+                doc_number_key(m.doc_number),
                 d.stat[0] if d.stat else None,
                 d.stat[1] if d.stat else None,
-                d.origin,
+                d.origin if k == 0 else PART_ORIGIN,
             )
             for d in change.add
+            for k, m in enumerate(d.meetings or [d.meeting])
         ],
     )
 
