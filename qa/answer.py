@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from qa.chunks import CLOSING_HEADING as _CLOSING
-from qa.chunks import Chunk
+from qa.chunks import Chunk, partial_date_text
 from qa.normalize import normalize_query, strip_glosses
 from qa.query import GENERIC_FOCUS, Filters, Query, resolve_follow_up
 from qa.search import Hit, Searcher, coverage
@@ -35,7 +35,7 @@ ELSEWHERE_COVERAGE = 0.8
 ELSEWHERE_PENALTY = 0.3
 CANDIDATES_SEEN = 60
 W_CONTRIBUTION = 10.0
-EVIDENCE_THRESHOLD = 0.2
+EVIDENCE_THRESHOLD = 0.15
 NATIONAL_COVERAGE = 0.8
 _NATIONAL = re.compile(r"我国|全国|中国|国家|世界|全球|联合国")
 _MEETING_WORDS = re.compile(r"会议|常务会|会上|纪要|议题|审议|主持")
@@ -247,10 +247,7 @@ def _is_heading(text: str, span: tuple[int, int, float]) -> bool:
 def _cn_date(iso: str | None, partial: str | None = None) -> str:
     """2024-12-13 → 2024年12月13日; a month-day without a year says that the year is not given."""
     if not iso:
-        if partial and re.fullmatch(r"\d{1,2}-\d{1,2}", partial):
-            month, day = partial.split("-")
-            return f"{int(month)}月{int(day)}日（原文未注明年份）"
-        return "日期不详"
+        return partial_date_text(partial) or "日期不详"
     year, month, day = iso.split("-")
     return f"{int(year)}年{int(month)}月{int(day)}日"
 
@@ -446,7 +443,10 @@ class Answerer:
             text = "资料库中没有符合这些条件的会议，无法回答这个问题。"
         else:
             text = "已收录的会议纪要中没有找到与这个问题相关的内容。"
-        related = [h for h in hits if not h.mismatch][:RELATED_WHEN_NOT_FOUND] or hits[:RELATED_WHEN_NOT_FOUND]
+        # Without evidence, the closest passages are plain hybrid search's (the recall floor), those
+        # contradicting what the question names last.
+        ordered = sorted(hits, key=lambda h: (h.mismatch, h.plain_rank or 10**6))
+        related = ordered[:RELATED_WHEN_NOT_FOUND]
         words = words or []
         weights = [self.searcher.idf(w) for w in words]
         citations = [self._cite(i + 1, h, words, weights, query) for i, h in enumerate(related)]
@@ -497,14 +497,14 @@ class Answerer:
             doc_id=chunk.doc_id,
             meeting_number=chunk.meeting_number,
             doc_number=meeting.get("doc_number"),
-            date_partial=getattr(chunk, "date_partial", None) or meeting.get("date_partial"),
+            date_partial=chunk.date_partial or meeting.get("date_partial"),
         )
 
     # ---- composing ---------------------------------------------------------------------------
 
     def _when(self, chunk: Chunk) -> str:
         meeting = self.meeting(chunk.doc_id)
-        text = _cn_date(chunk.date, getattr(chunk, "date_partial", None) or meeting.get("date_partial"))
+        text = _cn_date(chunk.date, chunk.date_partial or meeting.get("date_partial"))
         if meeting.get("time_of_day"):
             text += meeting["time_of_day"]
         if meeting.get("date_inferred"):
@@ -530,12 +530,12 @@ class Answerer:
         meeting = self.meeting(chunk.doc_id)
         name = " ".join(p for p in (chunk.region or "", chunk.meeting or "常务会议") if p)
         quote = "「" + display(citation.sentence) + "」"
-        where = f"出处：{name}（{_cn_date(chunk.date)}），{citation.item}"
+        where = f"出处：{name}（{_cn_date(chunk.date, chunk.date_partial)}），{citation.item}"
         qtype = query.qtype
         if len(query.parts) >= 2 and chunk.kind == "overview" and qtype != "lookup":
             return self._facts(chunk, meeting, name, query.parts) + f"[1]\n{quote}"
         if qtype == "lookup":
-            return f"这段内容出自 {name}（{_cn_date(chunk.date)}），{citation.item}。[1]\n{quote}"
+            return f"这段内容出自 {name}（{_cn_date(chunk.date, chunk.date_partial)}），{citation.item}。[1]\n{quote}"
         if qtype == "chair":
             chair = meeting.get("chair")
             if chair:
@@ -655,7 +655,7 @@ class Answerer:
                 top = ranked[0].chunk
                 name = " ".join(p for p in (top.region or "", top.meeting or "常务会议") if p)
                 quote = "「" + display(citations[0].sentence) + "」"
-                text = f"{quote}[1]\n出处：{name}（{_cn_date(top.date)}），{citations[0].item}"
+                text = f"{quote}[1]\n出处：{name}（{_cn_date(top.date, top.date_partial)}），{citations[0].item}"
                 if query.qtype == "who":
                     short = _who(citations[0].sentence, query)
                     text = (f"{short}。" if short else "") + text
@@ -715,7 +715,7 @@ class Answerer:
                 if hit.chunk.kind == "overview":
                     label = _clip(display(citations[-1].sentence), 80)
                 refs.append(f"{label}[{len(citations)}]")
-            lines.append(f"{number}. {_cn_date(first.date)} {name}：" + "；".join(refs))
+            lines.append(f"{number}. {_cn_date(first.date, first.date_partial)} {name}：" + "；".join(refs))
         if agenda:
             if len(ordered) == 1:
                 items = [c for c in citations if c.item not in ("会议概况", _CLOSING)]

@@ -35,6 +35,7 @@ removed (a shared base file lives on while any generation still links it).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import functools
 import hashlib
@@ -48,7 +49,7 @@ import threading
 import time
 import urllib.parse
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -743,9 +744,29 @@ def scan_sources(folder: Path) -> dict[str, tuple[Path, os.stat_result]]:
     return dict(sorted(out.items()))
 
 
+# Fields of a parsed meeting that a person may correct before adding (the web's upload preview).
+CORRECTABLE = {"region": str, "meeting_number": int, "date": str, "chair": str}
+
+
+def apply_corrections(meeting, fields: Mapping[str, object] | None):
+    """The meeting with the fields a person corrected (``CORRECTABLE`` only), noted in its warnings.
+
+    Applied before chunking, so that the chunks' context headers carry the corrected values.
+    """
+    changes = {k: v for k, v in (fields or {}).items() if k in CORRECTABLE and v != getattr(meeting, k)}
+    if not changes:
+        return meeting
+    meeting = dataclasses.replace(meeting, **changes)
+    if "date" in changes:
+        meeting.date_inferred = False
+    meeting.warnings = [*meeting.warnings, "corrected by hand: " + ", ".join(sorted(changes))]
+    return meeting
+
+
 def parse_documents(
     files: Sequence[tuple[str, Path | bytes]],
     progress: Callable[[], None] | None = None,
+    corrections: Mapping[str, Mapping[str, object]] | None = None,
     ocr_progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[list[Document], list[FileError]]:
     """Parse (doc_id, path or bytes) pairs; unreadable files become one-line errors.
@@ -761,6 +782,8 @@ def parse_documents(
             source = read_source(doc_id, item, ocr=ocr) if isinstance(item, bytes) else read_source(item, ocr=ocr)
             source.path = doc_id
             meetings = parse_source_meetings(source)
+            # A person's corrections (upload preview) are of the meeting shown: the first one.
+            meetings[0] = apply_corrections(meetings[0], (corrections or {}).get(doc_id))
             chunks = [c for m in meetings for c in chunk_meeting(m, doc_id)]
             several = meetings if len(meetings) > 1 else []
             documents.append(Document(doc_id, meetings[0], chunks, stat, meetings=several))
@@ -827,7 +850,12 @@ class IndexWriter:
 
     # ---- public operations -----------------------------------------------------------------
 
-    def build(self, source_dir: Path | str, uploads: Sequence[tuple[str, bytes]] = ()) -> WriteReport:
+    def build(
+        self,
+        source_dir: Path | str,
+        uploads: Sequence[tuple[str, bytes]] = (),
+        corrections: Mapping[str, Mapping[str, object]] | None = None,
+    ) -> WriteReport:
         """Index every supported file under ``source_dir`` into a fresh generation.
 
         ``uploads`` (name, bytes) are indexed with them, in the same generation, as uploaded
@@ -841,7 +869,7 @@ class IndexWriter:
         files = [f for f in files if f[0] not in uploaded] + _unique(uploads)
         with writer_lock(self.index_dir):
             report = WriteReport()
-            documents = self._parse(files, report)
+            documents = self._parse(files, report, corrections)
             for document in documents:
                 if document.doc_id in uploaded:
                     document.origin = "upload"
@@ -891,11 +919,17 @@ class IndexWriter:
             finally:
                 previous.close()
 
-    def add_files(self, files: Sequence[tuple[str, bytes]]) -> WriteReport:
-        """Add or replace documents given as (name, bytes), e.g. uploads; bad files are reported."""
+    def add_files(
+        self, files: Sequence[tuple[str, bytes]], corrections: Mapping[str, Mapping[str, object]] | None = None
+    ) -> WriteReport:
+        """Add or replace documents given as (name, bytes), e.g. uploads; bad files are reported.
+
+        ``corrections`` maps a name to fields a person corrected before adding (see
+        :func:`apply_corrections`).
+        """
         with writer_lock(self.index_dir):
             report = WriteReport()
-            documents = self._parse(_unique(files), report)
+            documents = self._parse(_unique(files), report, corrections)
             for document in documents:
                 document.origin = "upload"
             previous = _Previous(self.index_dir) if (self.index_dir / "CURRENT").exists() else None
@@ -965,16 +999,23 @@ class IndexWriter:
             return bar
         callback(desc, 0, total)
         update = bar.update
+        done = [0]  # counted here: a disabled tqdm (no terminal bar) does not count its updates
 
         def tracked(n: int | float | None = 1) -> bool | None:
             result = update(n)
-            callback(desc, min(total, int(bar.n)), total)
+            done[0] += n or 0
+            callback(desc, min(total, int(done[0])), total)
             return result
 
         bar.update = tracked  # type: ignore[method-assign]
         return bar
 
-    def _parse(self, files: list[tuple[str, Path | bytes]], report: WriteReport) -> list[Document]:
+    def _parse(
+        self,
+        files: list[tuple[str, Path | bytes]],
+        report: WriteReport,
+        corrections: Mapping[str, Mapping[str, object]] | None = None,
+    ) -> list[Document]:
         started = time.perf_counter()
         with self._progress(len(files), "parsing") as bar:
             # Scanned pages are OCR'd while parsing (seconds each): the web page shows them page by page.
@@ -982,7 +1023,9 @@ class IndexWriter:
             ocr_progress = None
             if callback is not None:
                 ocr_progress = lambda name, done, total: callback(f"OCR {Path(name).name}", done, total)  # noqa: E731
-            documents, errors = parse_documents(files, progress=lambda: bar.update(1), ocr_progress=ocr_progress)
+            documents, errors = parse_documents(
+                files, progress=lambda: bar.update(1), corrections=corrections, ocr_progress=ocr_progress
+            )
         report.errors.extend(errors)
         report.timings["parse"] = time.perf_counter() - started
         return documents

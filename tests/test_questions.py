@@ -189,3 +189,56 @@ def test_a_partial_date_is_shown_without_a_claimed_year():
     assert _cn_date(None, "08-15") == "8月15日（原文未注明年份）"
     assert _cn_date("2024-12-13") == "2024年12月13日"
     assert _cn_date(None) == "日期不详"
+
+
+# ---- pages the parser was not written on: no year, two meetings on a page, another level -----------------
+
+
+@pytest.fixture(scope="module")
+def unseen_assistant(tmp_path_factory):
+    """An index of the unseen-page fixtures (tests/fixtures/unseen, made from the shared minutes)."""
+    import shutil
+    from pathlib import Path
+
+    from conftest import settings_for
+
+    from qa.api import build_index, open_assistant
+
+    fixtures = Path(__file__).parent / "fixtures" / "unseen"
+    root = tmp_path_factory.mktemp("unseen")
+    source = root / "source"
+    source.mkdir()
+    for name in ("c1_no_year.txt", "c2_two_reports_youxun.txt", "c3_province.txt", "c3_banner.txt"):
+        shutil.copy(fixtures / name, source / name)
+    settings = settings_for(root / "index", source)
+    assert not build_index(settings, show_progress=False).errors
+    assistant = open_assistant(settings)
+    yield assistant
+    assistant.close()
+
+
+def test_a_page_without_a_year_still_answers_its_date_and_chair(unseen_assistant):
+    answer = unseen_assistant.ask("濉溪县第49次常务会议是哪天召开的？")
+    assert answer.found and "8月24日（原文未注明年份）" in answer.answer
+    answer = unseen_assistant.ask("濉溪县第49次常务会议由谁主持？")
+    assert answer.found and "郭海磊" in answer.answer
+    # A year in the question is not contradicted by a page that gives none: it ranks, it does not hide.
+    answer = unseen_assistant.ask("濉溪县2021年第49次常务会议由谁主持？")
+    assert answer.found and "郭海磊" in answer.answer
+
+
+def test_each_meeting_of_a_two_meeting_page_answers_for_itself(unseen_assistant):
+    first = unseen_assistant.ask("兴县县政府常务会议是哪天召开的？")
+    assert first.found and "2024年4月18日" in first.answer and "梁文壮" not in first.citations[0].doc_id
+    chair = unseen_assistant.ask("兴县县政府常务会议由谁主持？")
+    assert "梁文壮" in chair.answer and "郭海磊" not in chair.answer
+    docs = {c.doc_id for c in unseen_assistant.ask("濉溪县第49次常务会议由谁主持？").citations[:1]}
+    assert docs <= {"c1_no_year.txt", "c2_two_reports_youxun.txt#2"}
+    check_spans(unseen_assistant, chair)
+
+
+def test_province_and_banner_governments_are_asked_by_their_names(unseen_assistant):
+    answer = unseen_assistant.ask("安徽省政府第36次常务会议由谁主持？")
+    assert answer.found and "王清宪" in answer.answer
+    answer = unseen_assistant.ask("准格尔旗政府常务会议由谁主持？")
+    assert answer.found and "梁文壮" in answer.answer and answer.citations[0].region == "准格尔旗"
