@@ -14,6 +14,7 @@ from itertools import pairwise
 
 from qa.minutes import AgendaItem, Meeting
 from qa.normalize import normalize
+from qa.ocr import span_confidence
 
 # Parts of a split item aim for this many normalised characters: long enough to keep a
 # decision with its reasons, short enough to stay one topic and embed quickly.
@@ -47,6 +48,9 @@ class Chunk:
     # «08-15» when the page gives the meeting's month and day but no year (issue 12): shown as
     # 「8月15日（原文未注明年份）」; None when the date is complete or unknown.
     date_partial: str | None = None
+    # Mean OCR line confidence over the chunk's span when its text was read by OCR, else None;
+    # a citation of it says «OCR识别，置信度 0.93» (qa.ocr.ocr_note).
+    ocr_confidence: float | None = None
 
     def embed_text(self) -> str:
         """What the embedder sees: the context header, then the normalised passage."""
@@ -124,6 +128,7 @@ def chunk_meeting(meeting: Meeting, doc_id: str | None = None) -> list[Chunk]:
                     meeting=meeting.meeting,
                     meeting_number=meeting.meeting_number,
                     date_partial=None if meeting.date else meeting.date_partial,
+                    ocr_confidence=span_confidence(meeting.ocr_lines, start, end) if meeting.ocr_lines else None,
                 )
             )
     closing = _closing_span(meeting)
@@ -153,6 +158,7 @@ def chunk_meeting(meeting: Meeting, doc_id: str | None = None) -> list[Chunk]:
                 meeting=meeting.meeting,
                 meeting_number=meeting.meeting_number,
                 date_partial=None if meeting.date else meeting.date_partial,
+                ocr_confidence=span_confidence(meeting.ocr_lines, start, end) if meeting.ocr_lines else None,
             )
         )
     return chunks

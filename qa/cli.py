@@ -180,6 +180,11 @@ def _print_stats(stats: dict) -> None:
             if "collection" in stats
             else []
         ),
+        *(
+            [("folded", f"{stats['folded']['duplicates']} duplicates, {stats['folded']['versions']} previous versions")]
+            if stats.get("folded")
+            else []
+        ),
         ("source", stats["source"] or "—"),
         ("size on disk", f"{size / 1e6:.1f} MB"),
         ("updated", stats["updated"]),

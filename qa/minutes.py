@@ -105,6 +105,8 @@ class Meeting:
     items: list[AgendaItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     text: str = field(default="", repr=False)  # the original text
+    # Text read by OCR: [start, end, confidence] of each recognised line (qa.ocr); empty otherwise.
+    ocr_lines: list[tuple[int, int, float]] = field(default_factory=list, repr=False)
 
     def to_dict(self, with_text: bool = False) -> dict:
         """JSON-ready dict with the keys of ``qa parse --json``."""
@@ -155,7 +157,7 @@ def parse_source_meetings(source: SourceText) -> list[Meeting]:
     if len(cuts) <= 1:
         meeting = Meeting(source=source.path, sha256=source.sha256, format=source.format, text=source.text)
         _Parser(norm, meeting, source.meta_dates).run()
-        return [meeting]
+        return _how_read(source, [meeting])
     bounds = [0] + [norm.to_original(c, c + 1)[0] for c in cuts[1:]] + [len(source.text)]
     # The page's own lines before the first report's lead (title, publication line) date every report.
     lines = norm.text[: cuts[1]].split("\n")
@@ -178,6 +180,15 @@ def parse_source_meetings(source: SourceText) -> list[Meeting]:
                 sub_item.start, sub_item.end = sub_item.start + start, sub_item.end + start
         meetings.append(meeting)
     _share_between_parts(meetings)
+    return _how_read(source, meetings)
+
+
+def _how_read(source: SourceText, meetings: list[Meeting]) -> list[Meeting]:
+    """What reading the file adds to every meeting of it: OCR line spans (offsets into the whole
+    text, which every meeting keeps) and how the text was read (pages OCR'd or skipped)."""
+    for meeting in meetings:
+        meeting.ocr_lines = source.ocr_lines
+        meeting.warnings.extend(source.warnings)
     return meetings
 
 

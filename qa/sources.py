@@ -1,4 +1,5 @@
-"""Files → text: encoding detection and extraction from HTML, DOCX and PDF.
+"""Files → text: encoding detection and extraction from HTML, DOCX, PDF (OCR for scans), OFD and
+Word 97 / WPS / RTF / ODT (converted by LibreOffice).
 
 The text returned here is the *original* text of a document: it is shown to people and every
 citation span points into it. Normalisation (``qa.normalize``) never changes it.
@@ -12,8 +13,14 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
+if TYPE_CHECKING:
+    from qa.ocr import OcrOptions
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".ofd", ".doc", ".wps", ".rtf", ".odt")
+# Formats read by converting to .docx with LibreOffice (qa.convert).
+CONVERTED_SUFFIXES = (".doc", ".wps", ".rtf", ".odt")
 
 
 class SourceError(Exception):
@@ -40,6 +47,10 @@ class SourceText:
     # canonical URLs, docx core properties, PDF metadata. Weak evidence for a year the page omits
     # (issue 12, class 1); generator defaults are left out.
     meta_dates: list[tuple[str, str]] = field(default_factory=list)
+    # Text read by OCR: (start, end, confidence) of each recognised line in ``text``; empty otherwise.
+    ocr_lines: list[tuple[int, int, float]] = field(default_factory=list)
+    # Things a reader should know about how the text was obtained (pages OCR'd, pages skipped).
+    warnings: list[str] = field(default_factory=list)
 
 
 def iter_source_files(folder: Path | str) -> Iterator[Path]:
@@ -51,8 +62,10 @@ def iter_source_files(folder: Path | str) -> Iterator[Path]:
             yield path
 
 
-def read_source(path: Path | str, data: bytes | None = None) -> SourceText:
+def read_source(path: Path | str, data: bytes | None = None, *, ocr: OcrOptions | None = None) -> SourceText:
     """Read one file (or ``data`` given for it) and return its original text.
+
+    ``ocr`` says where OCR results are cached (default: ``QA_CACHE_DIR``) and who hears of progress.
 
     Raises:
         SourceError: empty, binary, truncated, undecodable or unsupported input.
@@ -78,7 +91,17 @@ def read_source(path: Path | str, data: bytes | None = None) -> SourceText:
         return _read_html(path, data, digest)
     if suffix == ".docx":
         return _read_docx(path, data, digest)
-    return _read_pdf(path, data, digest)
+    if suffix == ".ofd":
+        from qa.ofd import read_ofd
+
+        return read_ofd(path, data, digest, _ocr_options(ocr))
+    if suffix in CONVERTED_SUFFIXES:
+        from qa.convert import convert_to_docx
+
+        source = _read_docx(path, convert_to_docx(path, data), digest)
+        source.format = suffix[1:]
+        return source
+    return _read_pdf(path, data, digest, ocr)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,7 +391,7 @@ def _dedupe_cells(cells: Iterable[str]) -> list[str]:
     return out
 
 
-def _read_pdf(path: Path, data: bytes, digest: str) -> SourceText:
+def _read_pdf(path: Path, data: bytes, digest: str, ocr: OcrOptions | None = None) -> SourceText:
     import io
     import logging
 
@@ -380,11 +403,21 @@ def _read_pdf(path: Path, data: bytes, digest: str) -> SourceText:
 
         reader = PdfReader(io.BytesIO(data), strict=False)
         pages = [page.extract_text() or "" for page in reader.pages]
+        with_images = [_has_image(page) for page in reader.pages]
         meta_dates = _pdf_dates(reader.metadata)
     except Exception as exc:  # pypdf raises many types for damaged files
         raise SourceError(path, f"truncated or corrupt PDF ({type(exc).__name__})") from None
     if b"%%EOF" not in data[-2048:]:
         raise SourceError(path, "truncated PDF (no end-of-file marker)")
+    # A page is read from its image when its text layer is empty or garbage and it shows an image
+    # (a short last page of a digital PDF is not a scan), or when no page has any text at all
+    # (text drawn as outlines).
+    no_text = not any(_READABLE.search(page) for page in pages)
+    scanned = [n for n, page in enumerate(pages) if needs_ocr(page) and (with_images[n] or no_text)]
+    if scanned:
+        source = _read_scanned_pdf(path, data, digest, pages, scanned, _ocr_options(ocr))
+        source.meta_dates = meta_dates
+        return source
     text = "\n".join(page.strip("\n") for page in pages).strip("\n")
     if not text.strip():
         raise SourceError(path, "PDF has no text layer (scanned image?); OCR is not supported")
@@ -405,3 +438,83 @@ def _pdf_dates(info) -> list[tuple[str, str]]:
         if match:
             out.append(("PDF元数据", "-".join(match.groups())))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# OCR of scanned pages (qa.ocr)
+# ---------------------------------------------------------------------------------------------
+
+_PRIVATE_USE = re.compile(r"[\ue000-\uf8ff\ufffd]")
+
+
+def needs_ocr(page_text: str) -> bool:
+    """Whether a page's text layer is empty or garbage, so the page must be read from its image.
+
+    Garbage is what scanners' own OCR layers and broken font maps leave: private-use or replacement
+    characters, or mostly symbols. A page with a few readable characters (a page number) counts as
+    empty: on a scan that is all the text layer has.
+    """
+    sample = re.sub(r"\s+", "", page_text)
+    readable = len(_READABLE.findall(sample))
+    if readable < 20:
+        return True
+    return len(_PRIVATE_USE.findall(sample)) > len(sample) // 10 or readable < len(sample) // 2
+
+
+def _has_image(page) -> bool:
+    """Whether a pypdf page draws an image XObject (directly or in a form); damaged resources: no."""
+    try:
+        resources = page.get("/Resources")
+        xobjects = resources.get_object().get("/XObject") if resources is not None else None
+        if xobjects is None:
+            return False
+        for ref in xobjects.get_object().values():
+            xobject = ref.get_object()
+            if xobject.get("/Subtype") == "/Image":
+                return True
+            inner = xobject.get("/Resources")
+            if xobject.get("/Subtype") == "/Form" and inner is not None and inner.get_object().get("/XObject"):
+                return True
+    except Exception:  # pypdf raises many types on damaged objects
+        return False
+    return False
+
+
+def _ocr_options(ocr: OcrOptions | None) -> OcrOptions:
+    from qa.config import default_cache_dir
+    from qa.ocr import OcrOptions
+
+    if ocr is None:
+        return OcrOptions(cache_dir=default_cache_dir())
+    return ocr
+
+
+def _read_scanned_pdf(
+    path: Path, data: bytes, digest: str, pages: list[str], scanned: list[int], ocr: OcrOptions
+) -> SourceText:
+    """A PDF whose listed pages are scans: those pages OCR'd, the others' text layer kept."""
+    from qa import ocr as ocr_module
+
+    warnings: list[str] = []
+    try:
+        render, close = ocr_module.pdf_renderer(data)
+    except ocr_module.OcrUnavailable as exc:
+        if len(scanned) == len(pages) or not "".join(pages).strip():
+            raise SourceError(path, f"PDF has no text layer (scanned image?): {exc}") from None
+        warnings.append(f"{len(scanned)} of {len(pages)} pages have no text layer and were skipped: {exc}")
+        text = "\n".join(p.strip("\n") for i, p in enumerate(pages) if i not in scanned).strip("\n")
+        return SourceText(str(path), _check_text(text, path), "pdf", digest, warnings=warnings)
+    except Exception as exc:  # pdfium refuses some files pypdf tolerates
+        raise SourceError(path, f"PDF pages cannot be rendered for OCR ({type(exc).__name__})") from None
+    try:
+        lines = ocr_module.ocr_pages(str(path), digest, scanned, render, ocr)
+    except ocr_module.OcrUnavailable as exc:
+        raise SourceError(path, str(exc)) from None
+    finally:
+        close()
+    text, spans = ocr_module.join_pages([lines.get(i, page) for i, page in enumerate(pages)])
+    if not text.strip():
+        raise SourceError(path, "PDF has no text layer, and OCR found no text on its pages")
+    confidence = ocr_module.span_confidence(spans, 0, len(text))
+    warnings.append(f"OCR识别 {len(scanned)} of {len(pages)} pages (mean confidence {confidence})")
+    return SourceText(str(path), _check_text(text, path), "pdf", digest, ocr_lines=spans, warnings=warnings)

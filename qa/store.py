@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -58,8 +59,11 @@ import numpy as np
 
 from qa.bm25 import Bm25Index, Segment, load_vocab, save_vocab
 from qa.chunks import Chunk, chunk_meeting, meeting_doc_id
+from qa.config import default_cache_dir
+from qa.dedupe import Folding, folding_from_db
 from qa.embed import CachedEmbedder
 from qa.minutes import Meeting, parse_source_meetings
+from qa.ocr import OcrOptions
 from qa.sentences import embed_sentences
 from qa.sentences import sentence_texts as sentence_texts_of
 from qa.sources import SUPPORTED_SUFFIXES, SourceError, read_source
@@ -68,7 +72,8 @@ from qa.tokens import Analyzer, corpus_words, place_words
 if TYPE_CHECKING:
     from qa.query import Filters
 
-FORMAT_VERSION = 4  # 4: chunks.date_partial; one documents row per meeting of a file (<file>#2)
+# 4: chunks.date_partial; one documents row per meeting of a file (<file>#2). 5: chunks.ocr_confidence.
+FORMAT_VERSION = 5
 # The delta is merged into a new base when it and the deleted rows pass max(MERGE_MIN, chunks / MERGE_FRACTION).
 MERGE_MIN = 1000
 MERGE_FRACTION = 20
@@ -147,7 +152,7 @@ CREATE TABLE chunks (
     cid INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, doc_id TEXT, kind TEXT, item_index INTEGER,
     number TEXT, heading TEXT, text TEXT, start INTEGER, "end" INTEGER, norm TEXT, header TEXT,
     source TEXT, title TEXT, region TEXT, city TEXT, province TEXT, date TEXT, date_int INTEGER,
-    meeting TEXT, meeting_number INTEGER, date_partial TEXT
+    meeting TEXT, meeting_number INTEGER, date_partial TEXT, ocr_confidence REAL
 );
 CREATE INDEX chunks_doc ON chunks(doc_id);
 """
@@ -170,7 +175,7 @@ CREATE TEMP VIEW documents AS
 
 _CHUNK_COLUMNS = (
     'cid, chunk_id, doc_id, kind, item_index, number, heading, text, start, "end", norm, header, source, title, '
-    "region, city, province, date, meeting, meeting_number, date_partial"
+    "region, city, province, date, meeting, meeting_number, date_partial, ocr_confidence"
 )
 
 
@@ -296,6 +301,11 @@ class GenerationReader:
     manifest: Manifest
     db: sqlite3.Connection
 
+    @functools.cached_property
+    def folding(self) -> Folding:
+        """Duplicates and previous versions of meetings in this generation (qa.dedupe): not cited."""
+        return folding_from_db(self.db)
+
     def chunks(self, cids: Sequence[int]) -> list[Chunk]:
         """Chunks by id, in the order asked."""
         if not cids:
@@ -342,12 +352,15 @@ class GenerationReader:
             for r in rows
             if r[5] != PART_ORIGIN
         ]
+        for doc in out:  # {"kind": "duplicate" | "version", "of": the record's doc_id} or None
+            doc["folded"] = self.folding.of(doc["doc_id"])
         return sorted(out, key=lambda d: (d["meeting"].get("date") or "", d["doc_id"]))
 
     def find_doc_number(self, number: str) -> list[str]:
         """Documents whose number is ``number`` (any bracket style)."""
         key = doc_number_key(number)
-        return [r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE doc_key = ?", (key,))]
+        rows = self.db.execute("SELECT doc_id FROM documents WHERE doc_key = ?", (key,))
+        return [r[0] for r in rows if r[0] not in self.folding.folded]
 
     def document_cids(self, doc_id: str) -> list[int]:
         """Every chunk of one document (meeting), in agenda order."""
@@ -380,6 +393,7 @@ class GenerationReader:
             "source": self.manifest.source,
             "size_bytes": size,
             "updated": self.manifest.updated,
+            "folded": self.folding.counts(),
         }
 
     def close(self) -> None:
@@ -758,14 +772,19 @@ def parse_documents(
     files: Sequence[tuple[str, Path | bytes]],
     progress: Callable[[], None] | None = None,
     corrections: Mapping[str, Mapping[str, object]] | None = None,
+    ocr_progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[list[Document], list[FileError]]:
-    """Parse (doc_id, path or bytes) pairs; unreadable files become one-line errors."""
+    """Parse (doc_id, path or bytes) pairs; unreadable files become one-line errors.
+
+    ``ocr_progress(file, pages done, pages)`` hears of scanned pages being OCR'd (default: a bar on stderr).
+    """
     documents: list[Document] = []
     errors: list[FileError] = []
+    ocr = OcrOptions(default_cache_dir(), progress=ocr_progress) if ocr_progress else None
     for doc_id, item in files:
         try:
             stat = None if isinstance(item, bytes) else _file_stat(item)  # before reading: a later write shows
-            source = read_source(doc_id, item) if isinstance(item, bytes) else read_source(item)
+            source = read_source(doc_id, item, ocr=ocr) if isinstance(item, bytes) else read_source(item, ocr=ocr)
             source.path = doc_id
             meetings = parse_source_meetings(source)
             # A person's corrections (upload preview) are of the meeting shown: the first one.
@@ -1004,7 +1023,14 @@ class IndexWriter:
     ) -> list[Document]:
         started = time.perf_counter()
         with self._progress(len(files), "parsing") as bar:
-            documents, errors = parse_documents(files, progress=lambda: bar.update(1), corrections=corrections)
+            # Scanned pages are OCR'd while parsing (seconds each): the web page shows them page by page.
+            callback = self.on_progress
+            ocr_progress = None
+            if callback is not None:
+                ocr_progress = lambda name, done, total: callback(f"OCR {Path(name).name}", done, total)  # noqa: E731
+            documents, errors = parse_documents(
+                files, progress=lambda: bar.update(1), corrections=corrections, ocr_progress=ocr_progress
+            )
         report.errors.extend(errors)
         report.timings["parse"] = time.perf_counter() - started
         return documents
@@ -1377,7 +1403,7 @@ def _temp_ids(db: sqlite3.Connection, change: _Change) -> None:
 
 def _insert_rows(db: sqlite3.Connection, change: _Change) -> None:
     db.executemany(
-        f"INSERT INTO main.chunks ({_CHUNK_COLUMNS}, date_int) VALUES ({','.join('?' * 22)})",
+        f"INSERT INTO main.chunks ({_CHUNK_COLUMNS}, date_int) VALUES ({','.join('?' * 23)})",
         [
             (
                 cid,
@@ -1401,6 +1427,7 @@ def _insert_rows(db: sqlite3.Connection, change: _Change) -> None:
                 c.meeting,
                 c.meeting_number,
                 c.date_partial,
+                c.ocr_confidence,
                 _date_int(c.date),
             )
             for cid, c in zip(change.cids, change.chunks, strict=True)

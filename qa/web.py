@@ -70,7 +70,7 @@ EXAMPLES = [
     "吴中区哪次会议审议了森林消防队伍建设实施方案？",
 ]
 
-UPLOAD_TYPES = [".txt", ".md", ".docx", ".pdf", ".html", ".htm"]
+UPLOAD_TYPES = [".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".ofd", ".doc", ".wps", ".rtf", ".odt"]
 MAX_QUESTION_CHARS = 500
 CITATIONS = 5
 PREVIEW_HEADERS = ["文件", "地区", "会议", "次数", "日期", "主持", "议题数", "解析结果"]
@@ -1035,7 +1035,8 @@ def build_app(settings: Settings, start_build: bool = True):
                 kb_result = gr.HTML("", elem_id="qa-kb-result", js_on_load=None)
                 with gr.Column(visible=writable, elem_id="qa-upload-box"):
                     gr.Markdown(
-                        "### 上传纪要\n支持 .txt .md .docx .pdf .html，可一次选多个文件。先看解析结果，再加入资料库；"
+                        "### 上传纪要\n支持 .txt .md .docx .pdf（含扫描件）.html .ofd .doc .wps .rtf .odt"
+                        "，可一次选多个文件。先看解析结果，再加入资料库；"
                         "无法读取的文件会单独列出，其余文件照常加入。加入过程中仍可提问（答案来自更新前的资料库）。"
                     )
                     upload = gr.File(

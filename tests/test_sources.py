@@ -110,9 +110,9 @@ def test_undecodable_text(tmp_path):
 
 
 def test_unsupported_type(tmp_path):
-    path = tmp_path / "minutes.doc"
+    path = tmp_path / "minutes.xls"
     path.write_bytes(b"old word file")
-    assert "unsupported file type '.doc'" in _error(path)
+    assert "unsupported file type '.xls'" in _error(path)
 
 
 def test_truncated_docx(tmp_path):
