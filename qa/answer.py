@@ -17,6 +17,7 @@ import numpy as np
 from qa.chunks import CLOSING_HEADING as _CLOSING
 from qa.chunks import Chunk, partial_date_text
 from qa.normalize import normalize_query, strip_glosses
+from qa.ocr import ocr_note
 from qa.query import GENERIC_FOCUS, Filters, Query, resolve_follow_up
 from qa.search import Hit, Searcher, coverage
 from qa.sentences import sentences, similarities_of
@@ -72,6 +73,7 @@ class Citation:
     role: str = "evidence"  # evidence: supports the answer; related: possibly related, not evidence
     doc_number: str | None = None  # 文号 of the minutes, when known
     date_partial: str | None = None  # "MM-DD" when the year of the meeting is not known
+    ocr_confidence: float | None = None  # mean line confidence when the passage was read by OCR
 
 
 @dataclass
@@ -352,6 +354,9 @@ class Answerer:
         for citation, hit in zip(citations[1:], ordered[1:], strict=False):
             citation.role = "evidence" if self._also_evidence(query, top, hit) else "related"
         text = self._compose(query, top, citations[0], words)
+        note = ocr_note(top.chunk.ocr_confidence)
+        if note:
+            text += f"\n（{note}：引文可能有识别错误，请以原件为准。）"
         if not self.searcher.place_named(query, top.chunk) and self.searcher.place_possible(query, top.chunk):
             named = "、".join([*query.filters.regions, *query.filters.unknown_places])
             text += f"\n（注意：这份纪要没有写明地区，是否为{named}的会议无法从原文确认。）"
@@ -504,6 +509,7 @@ class Answerer:
             meeting_number=chunk.meeting_number,
             doc_number=meeting.get("doc_number"),
             date_partial=chunk.date_partial or meeting.get("date_partial"),
+            ocr_confidence=chunk.ocr_confidence,
         )
 
     # ---- composing ---------------------------------------------------------------------------
@@ -605,7 +611,7 @@ class Answerer:
         if words:
             docs = {h.chunk.doc_id: h for h in searcher.list_matches(query)}
             overviews = searcher.reader.overview_cids(list(docs)) if docs else {}
-            chunks = searcher.reader.chunks(list(overviews.values()))
+            chunks = searcher.chunks(list(overviews.values()))
         else:
             chunks = searcher.meetings(query)
         dated = [c for c in chunks if c.date]
@@ -636,7 +642,7 @@ class Answerer:
         )
         if query.qtype in ("what", "list") and not words:
             # «最近一次常务会议研究了什么»: that meeting's agenda, item by item.
-            items = [c for c in self.searcher.reader.chunks(self.searcher.reader.document_cids(top.doc_id))]
+            items = self.searcher.chunks(self.searcher.reader.document_cids(top.doc_id))
             items = [c for c in items if c.kind == "item"]
             agenda = [Hit(c.cid, c, 1.0, matched=True) for c in items]  # type: ignore[attr-defined]
             extra = [self._cite(len(citations) + i + 1, h, [], [], query) for i, h in enumerate(agenda)]

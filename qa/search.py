@@ -217,7 +217,7 @@ class Searcher:
         plain_ranked = sorted(plain, key=lambda c: (-plain[c], c))
         plain_rank = {cid: i + 1 for i, cid in enumerate(plain_ranked)}
         candidates = list(dict.fromkeys([*plain_ranked, *focus]))
-        chunks = {c.cid: c for c in self._chunks(candidates)}  # type: ignore[attr-defined]
+        chunks = {c.cid: c for c in self.chunks(candidates)}  # type: ignore[attr-defined]
         hits = self.rank(query, words, chunks, plain, focus, dense_of, plain_rank)
         return hits[: max(k, 1)] if self.mode != "plain" else sorted(hits, key=lambda h: h.plain_rank or 10**9)[:k]
 
@@ -378,7 +378,7 @@ class Searcher:
         if len(out) < k:
             seen = {h.cid for h in out}
             rest = [(cid, s) for cid, s in self.plain(query, CANDIDATES) if cid not in seen][: k - len(out)]
-            chunks = {c.cid: c for c in self._chunks([cid for cid, _ in rest])}  # type: ignore[attr-defined]
+            chunks = {c.cid: c for c in self.chunks([cid for cid, _ in rest])}  # type: ignore[attr-defined]
             for rank, (cid, _s) in enumerate(rest, len(out) + 1):
                 if cid in chunks:
                     out.append(Hit(cid, chunks[cid], 0.0, plain_rank=rank))
@@ -392,7 +392,7 @@ class Searcher:
             return []
         soft = self._soft_where(query)
         where = soft if soft is not None else strict
-        chunks = self._chunks(self.reader.overviews(where, limit))
+        chunks = self.chunks(self.reader.overviews(where, limit))
         places = self._place_surfaces(query)
         kept = []
         for chunk in chunks:
@@ -418,7 +418,7 @@ class Searcher:
             if where is None:
                 return []
             cids = self.reader.agenda(where, max_documents=20)
-            hits = [Hit(c.cid, c, 1.0, coverage=1.0) for c in self._chunks(cids)]  # type: ignore[attr-defined]
+            hits = [Hit(c.cid, c, 1.0, coverage=1.0) for c in self.chunks(cids)]  # type: ignore[attr-defined]
             places = self._place_surfaces(query)
             for hit in hits:
                 hit.agreement, hit.mismatch, hit.matched = self.agreement(query, hit.chunk, places)
@@ -430,7 +430,7 @@ class Searcher:
         groups = topic_groups(query, words)
         needed = [w for group in groups for w in group]
         candidates = self.reader.text_search(" ".join(needed), 5000, where)
-        chunks = {c.cid: c for c in self._chunks([cid for cid, _ in candidates])}  # type: ignore[attr-defined]
+        chunks = {c.cid: c for c in self.chunks([cid for cid, _ in candidates])}  # type: ignore[attr-defined]
         places = self._place_surfaces(query)
         hits: dict[int, Hit] = {}
         for cid, score in candidates:
@@ -447,7 +447,7 @@ class Searcher:
         ranked = sorted(hits.values(), key=lambda h: (-h.score, h.cid))
         return ranked[:limit]
 
-    def _chunks(self, cids: Sequence[int]) -> list[Chunk]:
+    def chunks(self, cids: Sequence[int]) -> list[Chunk]:
         """The reader's chunks, less those of duplicates and previous versions of a meeting (qa.dedupe):
         one meeting, one record in every answer."""
         folding = getattr(self.reader, "folding", None)
@@ -460,14 +460,14 @@ class Searcher:
         if number:
             docs = self.reader.find_doc_number(number.group(0))
             overviews = self.reader.overview_cids(docs) if docs else {}
-            chunks = self._chunks(list(overviews.values()))
+            chunks = self.chunks(list(overviews.values()))
             return [Hit(c.cid, c, 10.0, coverage=1.0, exact=True) for c in chunks]  # type: ignore[attr-defined]
         needle = _core(query.norm)
         if len(needle) < 6:
             return []
         candidates = self.reader.text_search(needle, 50, where)
         hits = []
-        for chunk in self._chunks([cid for cid, _ in candidates]):
+        for chunk in self.chunks([cid for cid, _ in candidates]):
             if needle in _core(f"{chunk.norm}{chunk.title or ''}"):
                 hits.append(Hit(chunk.cid, chunk, 10.0, coverage=1.0, exact=True))  # type: ignore[attr-defined]
         return hits
