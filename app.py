@@ -28,7 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", help="folder indexed on first start (default: $QA_SOURCE or data/minutes/)")
     args = parser.parse_args(argv)
 
-    settings = load_settings()
+    from qa.config import SettingsError
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"qa: {exc}", file=sys.stderr)
+        return 2
     # Defaults are relative to the project, not to wherever `python app.py` is started from.
     index = Path(args.index) if args.index else (None if os.environ.get("QA_INDEX") else ROOT / "index")
     source = Path(args.source) if args.source else (None if os.environ.get("QA_SOURCE") else ROOT / "data" / "minutes")

@@ -674,13 +674,15 @@ class MilvusIndexWriter(IndexWriter):
 
     # ---- public operations: connected for their duration ------------------------------------
 
-    def build(self, source_dir: Path | str, uploads: Sequence[tuple[str, bytes]] = ()) -> WriteReport:
+    def build(self, source_dir: Path | str, uploads: Sequence[tuple[str, Path | bytes]] = ()) -> WriteReport:
         with self._connected():
             return super().build(source_dir, uploads)
 
-    def update(self, source_dir: Path | str | None = None) -> WriteReport:
+    def update(
+        self, source_dir: Path | str | None = None, uploads: Sequence[tuple[str, Path | bytes]] = ()
+    ) -> WriteReport:
         with self._connected(check=True):
-            return super().update(source_dir)
+            return super().update(source_dir, uploads)
 
     def add_files(self, files: Sequence[tuple[str, bytes]]) -> WriteReport:
         with self._connected(check=True):

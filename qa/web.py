@@ -21,6 +21,7 @@ functions (HTML/markdown); :func:`build_app` only wires them to components.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import os
@@ -33,9 +34,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.api import LiveAssistant, embedder_for, live_manifest, open_writer
+from qa.api import InputError, LiveAssistant, embedder_for, live_manifest, open_writer
 from qa.config import Settings
 from qa.embed import EmbedderError
+from qa.library import Library, upload_name
 from qa.store import IndexWriter, Manifest, StoreError, WriteReport, current_generation
 
 # Example questions shown under the chat (they match the sample corpus in data/minutes).
@@ -113,7 +115,9 @@ class WebAssistant:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.index_dir = Path(settings.index)
-        self.uploads_dir = self.index_dir / "uploads"  # uploaded originals, re-added on rebuild
+        self.library = Library(self.index_dir)  # keeps uploaded originals (qa.library: the shared policy)
+        self.uploads_dir = self.library.uploads_dir
+        self._temp_copies: dict[str, set[str]] = {}  # document → Gradio's temporary upload files
         self.live = LiveAssistant(settings)
         self._write_lock = threading.Lock()
         self._progress: Progress | None = None  # set while a write runs
@@ -234,8 +238,12 @@ class WebAssistant:
         if chosen or start or end or meeting_number:
             filters = Filters(regions=chosen, date_from=start, date_to=end, meeting_number=meeting_number or None)
         assistant = self._assistant()
-        previous = (previous or "").strip() or None
-        return assistant.ask(question, k=k, filters=filters, previous=previous).to_dict()
+        if isinstance(previous, str | None):
+            previous = (previous or "").strip() or None
+        try:
+            return assistant.ask(question, k=k, filters=filters, previous=previous).to_dict()
+        except InputError as exc:  # qa.api's limits (previous, filters): the Chinese sentence
+            raise UserError(exc.zh) from None
 
     def document(self, doc_id: str) -> dict | None:
         """A document's text and metadata from the live index (None if it is no longer there)."""
@@ -270,25 +278,19 @@ class WebAssistant:
 
     def preview(self, paths: Sequence[str | Path]) -> list[dict]:
         """Parse uploaded files without indexing: one ``{"name", "meeting"|"error", "replaces"}`` each."""
-        from qa.minutes import parse_source
-        from qa.sources import SourceError, read_source
-
         known = {d["doc_id"] for d in self.documents()}
-        out = []
+        readable, out = [], {}
         for path in paths:
             name = _upload_name(path)
-            entry: dict = {"name": name, "replaces": name in known}
             try:
-                data = Path(path).read_bytes()
-                entry["meeting"] = parse_source(read_source(name, data)).to_dict()
-            except SourceError as exc:
-                entry["error"] = exc.reason
+                readable.append((name, Path(path).read_bytes()))
             except OSError as exc:
-                entry["error"] = f"cannot read file ({exc.strerror or exc})"
-            except Exception as exc:  # a parser bug must not hide the other files' previews
-                entry["error"] = f"could not be parsed ({type(exc).__name__}: {exc})"
-            out.append(entry)
-        return out
+                reason = f"cannot read file ({exc.strerror or exc})"
+                out[name] = {"name": name, "replaces": name in known, "error": reason}
+        # Parsed in a child process with a memory ceiling (qa.library): one file cannot take the server down.
+        for entry in self.library.preview(readable, known):
+            out[entry["name"]] = entry
+        return [out[_upload_name(p)] for p in paths if _upload_name(p) in out]
 
     def add(self, paths: Sequence[str | Path], notify: Callable[[Progress], None] | None = None) -> WriteReport:
         """Add uploaded files to the index (bad files are reported, the others still added).
@@ -307,24 +309,26 @@ class WebAssistant:
             raise UserError("请先选择要上传的纪要文件。")
 
         def write(writer: IndexWriter) -> WriteReport:
-            return writer.add_files(sorted(files.items()))
+            # qa.library keeps the originals (and checks each file in a child process first).
+            return self.library.add(writer, sorted(files.items()))
 
         report = self._write("加入资料库", write, notify) if files else WriteReport()
         from qa.store import FileError
 
         report.errors[:0] = [FileError(name, reason) for name, reason in unreadable]
-        self.uploads_dir.mkdir(parents=True, exist_ok=True)
-        for name in report.added + report.changed:
-            if name in files:
-                (self.uploads_dir / name).write_bytes(files[name])
+        for path in paths:  # Gradio's temporary copies, removed when the document is deleted
+            self._temp_copies.setdefault(_upload_name(path), set()).add(str(path))
         return report
 
     def delete(self, doc_id: str) -> WriteReport:
         """Remove one document from the index (and its kept upload, if it was uploaded)."""
         if not doc_id:
             raise UserError("请先选择要删除的纪要。")
-        report = self._write("删除纪要", lambda writer: writer.remove_documents([doc_id]), None)
-        (self.uploads_dir / doc_id).unlink(missing_ok=True)
+        report = self._write("删除纪要", lambda writer: self.library.delete(writer, [doc_id]), None)
+        for temp in self._temp_copies.pop(doc_id, set()):  # Gradio would still serve its copy
+            Path(temp).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                Path(temp).parent.rmdir()  # Gradio's per-file folder, when empty
         return report
 
     def rebuild(self, notify: Callable[[Progress], None] | None = None, task: str = "重建索引") -> WriteReport:
@@ -339,11 +343,10 @@ class WebAssistant:
                 pass  # a damaged index is rebuilt from the configured folder
         if not source.is_dir():
             raise UserError(f"资料文件夹 {source} 不存在，无法重建索引。")
-        uploads = sorted(p for p in self.uploads_dir.glob("*") if p.is_file()) if self.uploads_dir.is_dir() else []
 
         def write(writer: IndexWriter) -> WriteReport:
             # One generation holds the folder and the kept uploads: no moment without the uploads.
-            return writer.build(source, uploads=[(p.name, p.read_bytes()) for p in uploads])
+            return self.library.build(writer, source)
 
         return self._write(task, write, notify, fresh=True)
 
@@ -407,8 +410,7 @@ def _store_message(exc: StoreError) -> str:
 
 def _upload_name(path: str | Path) -> str:
     """The file name an upload is indexed under (no folders: uploads land side by side)."""
-    name = Path(str(path)).name.strip()
-    return name if name not in ("", ".", "..") else "upload.txt"
+    return upload_name(path)
 
 
 def _iso_date(value: str | float | None, label: str) -> str | None:
