@@ -180,12 +180,14 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _write_atomic(path: Path, content: str) -> None:
+def _write_atomic(path: Path, content: str, crash_point: str | None = None) -> None:
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
     with open(tmp, "w", encoding="utf-8") as handle:
         handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())
+    if crash_point:
+        failpoint(crash_point)
     os.replace(tmp, path)
     _fsync_dir(path.parent)
 
@@ -197,6 +199,19 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+# The instants of a write where a crash leaves something behind, for crash tests: a writer started
+# with QA_FAILPOINT=<name> kills itself there with SIGKILL (nothing is cleaned up, as in a real crash).
+FAILPOINTS = ("before-rename", "after-rename", "pointer-written")
+
+
+def failpoint(name: str) -> None:
+    """Die like ``kill -9`` here when ``$QA_FAILPOINT`` names this instant (crash tests only)."""
+    if os.environ.get("QA_FAILPOINT") == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _date_int(value: str | None) -> int:
@@ -1238,9 +1253,11 @@ class IndexWriter:
             final = self.index_dir / name
             if final.exists():
                 shutil.rmtree(final)
+            failpoint("before-rename")
             os.rename(tmp, final)
             _fsync_dir(self.index_dir)
-            _write_atomic(self.index_dir / "CURRENT", name + "\n")
+            failpoint("after-rename")
+            _write_atomic(self.index_dir / "CURRENT", name + "\n", crash_point="pointer-written")
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             self._abandoned(previous, generation)
