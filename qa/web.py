@@ -325,10 +325,16 @@ class WebAssistant:
         if not doc_id:
             raise UserError("请先选择要删除的纪要。")
         report = self._write("删除纪要", lambda writer: self.library.delete(writer, [doc_id]), None)
-        for temp in self._temp_copies.pop(doc_id, set()):  # Gradio would still serve its copy
-            Path(temp).unlink(missing_ok=True)
-            with contextlib.suppress(OSError):
-                Path(temp).parent.rmdir()  # Gradio's per-file folder, when empty
+        # Gradio would still serve its temporary copy of the upload: removed too (only files inside
+        # Gradio's upload folder; a path given by an API caller is theirs).
+        temp_root = Path(gr.utils.get_upload_folder()).resolve()
+        for temp in self._temp_copies.pop(doc_id, set()):
+            path = Path(temp).resolve()
+            if path.is_relative_to(temp_root) and path != temp_root:
+                path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    if path.parent != temp_root:
+                        path.parent.rmdir()  # Gradio's per-file folder, when empty
         return report
 
     def rebuild(self, notify: Callable[[Progress], None] | None = None, task: str = "重建索引") -> WriteReport:

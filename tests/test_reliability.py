@@ -406,7 +406,7 @@ def test_uploads_survive_qa_index_build_and_update(corpus, tmp_path):
 
 
 @pytest.mark.slow
-def test_deleted_text_is_gone_from_every_sqlite_file_and_the_temp_copy(corpus, tmp_path):
+def test_deleted_text_is_gone_from_every_sqlite_file_and_the_temp_copy(corpus, tmp_path, monkeypatch):
     from qa.api import build_index, update_index
     from qa.web import WebAssistant
 
@@ -416,6 +416,7 @@ def test_deleted_text_is_gone_from_every_sqlite_file_and_the_temp_copy(corpus, t
     # A delta over a hard-linked base (an update), then an upload: several generations exist.
     shutil.copy(EXTERNAL / "ext_020.txt", corpus)
     update_index(settings, show_progress=False)
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
     gradio_temp = tmp_path / "gradio" / "0123abcd"
     gradio_temp.mkdir(parents=True)
     upload = gradio_temp / "secret.txt"
@@ -435,7 +436,10 @@ def test_deleted_text_is_gone_from_every_sqlite_file_and_the_temp_copy(corpus, t
     # A folder document too: its text leaves the base, not only the live view.
     folder_marker = "太仓".encode()
     assert any(folder_marker in p.read_bytes() for p in index.rglob("*.sqlite"))
+    kept = corpus / "ext_016.txt"
+    web.add([str(kept)])  # a path given by an API caller, outside Gradio's folder: never removed
     web.delete("ext_016.txt")
+    assert kept.exists()
     from qa.api import open_reader
 
     reader = open_reader(settings)
