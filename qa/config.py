@@ -18,6 +18,10 @@ package reads ``os.environ`` for settings.
 | QA_MILVUS_URI       | (index dir)/milvus.db         | Milvus URI (file for milvus-lite, or http://host)   |
 | QA_MILVUS_TOKEN     | (none)                        | Milvus token ``user:password`` or API key (server)  |
 
+Values are checked when loaded (:class:`SettingsError`: one line naming the variable and the allowed
+values). ``QA_FAILPOINT`` is no setting: crash tests use it to kill a writer at an instant
+(:func:`qa.store.failpoint`).
+
 The backend and the Milvus URI of an index are recorded in it: a build without ``QA_BACKEND``
 keeps the index's backend (a new index: faiss), and reads and updates use what is recorded;
 ``QA_MILVUS_URI`` given for a read overrides the recorded URI (a server that moved). The token is
