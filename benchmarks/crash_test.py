@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             unchanged = seen in (answers_a, answers_b)
         except Exception as exc:  # a reader that cannot open the index counts as a lost answer
             seen, unchanged = repr(exc), False
-        before_tidy = sorted(p.name for p in index.iterdir() if ".tmp-" in p.name)
+        before_tidy = _leftovers(index)
         tidy(index)
         leftovers = _leftovers(index)
         try:
@@ -177,18 +177,17 @@ def _table(results: list[dict], elapsed: float) -> None:
     for r in results:
         instant = "random" if r["instant"].startswith("random") else r["instant"]
         groups.setdefault(f"{r['writer']} · {instant}", []).append(r)
-    print("\n| writer · instant | trials | killed | answers unchanged | recoveries | leftovers after tidy |")
-    print("|---|---|---|---|---|---|")
-    for name, rows in sorted(groups.items()):
+    print(
+        "\n| writer · instant | trials | killed | answers unchanged | recoveries | left by the crash "
+        "| leftovers after tidy |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, rows in [*sorted(groups.items()), ("**all**", results)]:
         print(
             f"| {name} | {len(rows)} | {sum(r['killed'] for r in rows)} | {sum(r['answers_unchanged'] for r in rows)} "
-            f"| {sum(r['recovered'] for r in rows)} | {sum(bool(r['leftovers_after_tidy']) for r in rows)} |"
+            f"| {sum(r['recovered'] for r in rows)} | {sum(bool(r['left_by_crash']) for r in rows)} "
+            f"| {sum(bool(r['leftovers_after_tidy']) for r in rows)} |"
         )
-    print(
-        f"| **all** | {len(results)} | {sum(r['killed'] for r in results)} | "
-        f"{sum(r['answers_unchanged'] for r in results)} | {sum(r['recovered'] for r in results)} | "
-        f"{sum(bool(r['leftovers_after_tidy']) for r in results)} |"
-    )
     print(f"\n{len(results)} trials in {elapsed:.0f} s")
 
 

@@ -223,6 +223,8 @@ class WebAssistant:
         """
         from qa.query import Filters
 
+        if question is not None and not isinstance(question, str):  # the /ask API takes any JSON
+            raise UserError("问题必须是文字。")
         question = (question or "").strip()
         if not question:
             raise UserError("请输入问题。")

@@ -537,3 +537,20 @@ def test_ask_refuses_a_100000_character_previous_at_once(sample_assistant):
         from qa.query import Filters
 
         sample_assistant.ask("碳达峰", filters=Filters(meeting_number=2**70))
+
+
+@pytest.mark.slow
+def test_web_ask_refuses_hostile_inputs_in_chinese(sample_index):
+    from qa.web import UserError, WebAssistant
+
+    web = WebAssistant(settings_for(sample_index))
+    cases = [
+        ({"question": "那太仓呢？", "previous": "碳达峰" * 33_334}, "上一个问题太长了"),
+        ({"question": "碳达峰", "meeting_number": 10**30}, "会议次数"),
+        ({"question": 12345}, "问题必须是文字"),
+        ({"question": "姑苏区\ud800碳达峰"}, "无效字符"),
+    ]
+    for kwargs, expected in cases:
+        with pytest.raises(UserError) as err:
+            web.ask(**kwargs)
+        assert expected in str(err.value), kwargs
