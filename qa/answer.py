@@ -10,16 +10,32 @@ answer says so.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
 
 from qa.chunks import Chunk
-from qa.normalize import normalize, normalize_query, strip_glosses
+from qa.normalize import normalize_query, strip_glosses
 from qa.query import GENERIC_FOCUS, Filters, Query, resolve_follow_up
 from qa.search import Hit, Searcher, coverage
+from qa.sentences import sentences, similarities_of
+
+__all__ = ["Answer", "Answerer", "Citation", "best_sentence", "display", "sentences"]
 
 # Below this coverage a passage does not speak about the question's topic.
 MIN_COVERAGE = 0.5
+# «Not found» is decided on evidence: the topic's lexical coverage of the answering passage, and when
+# that is not enough, plus W_CONTRIBUTION × the topic's contribution to the best sentence's similarity
+# (see Answerer.topic_contribution); EVIDENCE_THRESHOLD chosen on the dev question files
+# (``qa eval --thresholds`` prints the trade-off).
+LEXICAL_ENOUGH = 0.5
+W_CONTRIBUTION = 10.0
+EVIDENCE_THRESHOLD = 0.2
+NATIONAL_COVERAGE = 0.8
+_NATIONAL = re.compile(r"我国|全国|中国|国家|世界|全球|联合国")
+_MEETING_WORDS = re.compile(r"会议|常务会|会上|纪要|议题|审议|主持")
+# How many related passages a «not found» answer still shows.
+RELATED_WHEN_NOT_FOUND = 3
 
 
 @dataclass
@@ -40,6 +56,9 @@ class Citation:
     chunk_id: str = ""
     doc_id: str = ""
     meeting_number: int | None = None
+    role: str = "evidence"  # evidence: supports the answer; related: possibly related, not evidence
+    doc_number: str | None = None  # 文号 of the minutes, when known
+    date_partial: str | None = None  # "MM-DD" when the year of the meeting is not known
 
 
 @dataclass
@@ -53,6 +72,7 @@ class Answer:
     filters: dict
     citations: list[Citation] = field(default_factory=list)
     interpreted_as: str | None = None  # a follow-up rewritten with the previous question's context
+    evidence: float | None = None  # the evidence score «not found» was decided on (None: not scored)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -64,40 +84,6 @@ class Answer:
 # ---------------------------------------------------------------------------------------------
 # sentences
 # ---------------------------------------------------------------------------------------------
-
-_SENTENCE_END = re.compile(r"[。！？!?；;]+[”」』]?|\n")
-
-
-@lru_cache(maxsize=4096)
-def sentences(text: str) -> tuple[tuple[int, int, str], ...]:
-    """Sentences of an original passage: (start, end, normalised sentence).
-
-    Splitting happens on the normalised text, where hard-wrapped lines are rejoined and page
-    furniture is gone; the spans are mapped back to the original for citation.
-    """
-    norm = normalize(text)
-    out: list[tuple[int, int, str]] = []
-    start = 0
-    label: tuple[int, int, str] | None = None
-    for match in _SENTENCE_END.finditer(norm.text + "\n"):
-        end = min(match.end(), len(norm.text))
-        piece = norm.text[start:end].strip()
-        if len(piece) >= 2:
-            lead = len(norm.text[start:end]) - len(norm.text[start:end].lstrip())
-            a, b = norm.to_original(start + lead, start + lead + len(piece))
-            if label is not None:
-                # A field label on its own line («会议地点:» / «区长会议室») reads as one sentence.
-                a, piece = label[0], label[2] + piece
-                label = None
-            if len(piece) <= 12 and piece.endswith(":"):
-                label = (a, b, piece)
-            else:
-                out.append((a, b, piece))
-        start = match.end()
-    if label is not None:
-        out.append(label)
-    # Cached: one answer asks for the same chunk's sentences several times (choice, extension, citation).
-    return tuple(out)
 
 
 def display(text: str) -> str:
@@ -119,34 +105,103 @@ _NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万两]+[个项�
 _PLACE = re.compile(r"(?:会议地点[:：]?\s*|在)([^,，。;；:：\s]{2,20}?(?:会议室|礼堂|大厅|中心|大楼|会场))")
 
 
-def cue_score(norm: str, query: Query) -> float:
-    """How well a sentence fits what the question asks for, apart from its topic words."""
+# «怎么处理的», «什么态度», «作出了什么决定»: the answer is what the meeting decided or required.
+_ASKS_DECISION = re.compile(r"处理|决定|态度|意见|怎么办|如何办|怎么做|怎样做|要求|结论|定了|拍板|怎么定")
+_DECISION = re.compile(
+    r"(?:会议|会上)?(?:原则)?(?:同意|要求|决定|明确|强调|指出|认为|原则通过|提出|责成|交由|提交|部署)"
+)
+
+
+def cue_score(norm: str, query: Query, scale: float = 1.0) -> float:
+    """How well a sentence fits what the question asks for, apart from its topic words.
+
+    ``scale`` < 1 when sentence similarities are also used: the cue words then only break near-ties
+    instead of outvoting what the sentence means («提出了什么要求» must not pick any sentence with 提出).
+    """
     score = 0.0
     cue = _CUES.get(query.qtype)
     if cue and cue.search(norm):
+        score += 0.3
+    if query.qtype == "what" and _ASKS_DECISION.search(query.norm) and _DECISION.search(norm):
         score += 0.3
     # Generic focus nouns (单位, 文件) name the kind of answer and would favour any sentence using them.
     score += 0.5 * sum(1 for f in query.focus if f in norm and f not in GENERIC_FOCUS)
     score += 1.0 * sum(1 for v in query.verbs if v in norm)
     if query.quantity and _NUMBER.search(norm):
         score += 0.4
-    return score
+    return scale * score
 
 
-def best_sentence(chunk: Chunk, words: list[str], weights: list[float], query: Query) -> tuple[int, int, float]:
-    """The span (within the chunk text) of the sentence that best supports the answer, and its score."""
+# Sentence choice: meaning (similarity with the question, relative to the chunk's best sentence)
+# weighs this much against lexical coverage and cue words.
+W_SENTENCE_SEMANTIC = 6.0
+# Answers to what/要求/怎么/哪些 questions may quote neighbouring sentences scoring within this margin.
+EXTEND_MARGIN = 0.35
+MAX_QUOTED_SENTENCES = 3
+
+
+def sentence_scores(
+    chunk: Chunk, words: list[str], weights: list[float], query: Query, sims: np.ndarray | None = None
+) -> list[tuple[int, int, float]]:
+    """Every sentence of a chunk (span within the chunk text) with how well it answers the question.
+
+    Lexical coverage of the topic words and cue words of the question type, plus, when sentence
+    similarities are given, the sentence's similarity with the question relative to the best one.
+    """
     spans = sentences(chunk.text)
-    if not spans:
-        return 0, len(chunk.text), 0.0
-    best = (spans[0][0], spans[0][1], -1.0)
+    top = float(sims.max()) if sims is not None and len(sims) == len(spans) and len(sims) else None
+    scored = []
     for index, (start, end, norm) in enumerate(spans):
-        score = (coverage(words, weights, norm) if words else 0.0) + cue_score(norm, query)
+        # For «what» questions meaning leads and cue words break ties; for the others (who, when …)
+        # the cue is the kind of answer asked for (a unit, a date) and keeps its full weight.
+        scale = 0.5 if top is not None and query.qtype == "what" else 1.0
+        score = (coverage(words, weights, norm) if words else 0.0) + cue_score(norm, query, scale)
+        if top is not None:
+            score += W_SENTENCE_SEMANTIC * (float(sims[index]) - top)  # type: ignore[index]
         if re.match(r"^[一二三四五六七八九十]+、", norm) and len(norm) < 60:
             score -= 0.2  # a heading repeats the topic but rarely answers
         score -= 0.001 * index  # earlier sentences win ties
-        if score > best[2]:
-            best = (start, end, score)
-    return best
+        scored.append((start, end, score))
+    return scored
+
+
+def best_sentence(
+    chunk: Chunk, words: list[str], weights: list[float], query: Query, sims: np.ndarray | None = None
+) -> tuple[int, int, float]:
+    """The span (within the chunk text) of the sentence that best supports the answer, and its score."""
+    scored = sentence_scores(chunk, words, weights, query, sims)
+    if not scored:
+        return 0, len(chunk.text), 0.0
+    return max(scored, key=lambda s: s[2])
+
+
+def answer_window(
+    chunk: Chunk, words: list[str], weights: list[float], query: Query, sims: np.ndarray | None = None
+) -> tuple[int, int]:
+    """The quoted span: the best sentence, and for what/要求/怎么/哪些 questions up to two neighbours
+    that answer nearly as well (one contiguous span, so the quote stays exact)."""
+    scored = sentence_scores(chunk, words, weights, query, sims)
+    if not scored:
+        return 0, len(chunk.text)
+    best = max(range(len(scored)), key=lambda i: scored[i][2])
+    first = last = best
+    if query.qtype in ("what", "who") and not query.quantity:
+        limit = scored[best][2] - EXTEND_MARGIN
+        while last - first + 1 < MAX_QUOTED_SENTENCES:
+            after = scored[last + 1][2] if last + 1 < len(scored) else None
+            before = scored[first - 1][2] if first > 0 else None
+            if after is not None and after >= limit and (before is None or after >= before):
+                last += 1
+            elif before is not None and before >= limit and not _is_heading(chunk.text, scored[first - 1]):
+                first -= 1
+            else:
+                break
+    return scored[first][0], scored[last][1]
+
+
+def _is_heading(text: str, span: tuple[int, int, float]) -> bool:
+    piece = text[span[0] : span[1]]
+    return bool(re.match(r"\s*[一二三四五六七八九十]+、", piece)) and len(piece) < 60
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,8 +209,12 @@ def best_sentence(chunk: Chunk, words: list[str], weights: list[float], query: Q
 # ---------------------------------------------------------------------------------------------
 
 
-def _cn_date(iso: str | None) -> str:
+def _cn_date(iso: str | None, partial: str | None = None) -> str:
+    """2024-12-13 → 2024年12月13日; a month-day without a year says that the year is not given."""
     if not iso:
+        if partial and re.fullmatch(r"\d{1,2}-\d{1,2}", partial):
+            month, day = partial.split("-")
+            return f"{int(month)}月{int(day)}日（原文未注明年份）"
         return "日期不详"
     year, month, day = iso.split("-")
     return f"{int(year)}年{int(month)}月{int(day)}日"
@@ -164,14 +223,17 @@ def _cn_date(iso: str | None) -> str:
 def _item_label(chunk: Chunk) -> str:
     if chunk.kind == "overview":
         return "会议概况"
+    if chunk.kind == "closing":
+        return chunk.heading
     return f"{chunk.number}、{chunk.heading}" if chunk.number else chunk.heading
 
 
 class Answerer:
     """Questions in, cited answers out."""
 
-    def __init__(self, searcher: Searcher):
+    def __init__(self, searcher: Searcher, threshold: float = EVIDENCE_THRESHOLD):
         self.searcher = searcher
+        self.threshold = threshold
         self._meetings: dict[str, dict] = {}
 
     def meeting(self, doc_id: str) -> dict:
@@ -184,52 +246,170 @@ class Answerer:
     def ask(self, question: str, k: int = 5, filters: Filters | None = None, previous: str | None = None) -> Answer:
         """Answer one question; ``previous`` gives context to follow-ups such as «那太仓呢？»."""
         resolved = resolve_follow_up(question, previous, self.searcher.regions)
-        answer = self._ask(resolved, k, filters)
+        pieces = split_questions(resolved)
+        answer = self._ask(resolved, k, filters) if len(pieces) < 2 else self._ask_parts(resolved, pieces, k, filters)
         if resolved != question:
             answer.question, answer.interpreted_as = question, resolved
         return answer
 
+    def _ask_parts(self, question: str, pieces: list[str], k: int, filters: Filters | None) -> Answer:
+        """Two questions in one («…由谁担任组长？同意新建什么学校？»): each answered, then joined.
+
+        Citations interleave the parts' evidence first, so each part's source is near the top.
+        """
+        answers = [self._ask(piece, k, filters) for piece in pieces]
+        # Round-robin over the parts, evidence before related passages.
+        longest = max(len(a.citations) for a in answers)
+        order = [(p, a.citations[i]) for i in range(longest) for p, a in enumerate(answers) if i < len(a.citations)]
+        order.sort(key=lambda pc: pc[1].role != "evidence")
+        numbers: dict[tuple[int, int], int] = {}
+        citations: list[Citation] = []
+        for part, citation in order[: max(k, 2 * len(pieces))]:
+            numbers[(part, citation.rank)] = len(citations) + 1
+            citations.append(replace(citation, rank=len(citations) + 1))
+
+        def renumber(text: str, part: int) -> str:
+            return re.sub(
+                r"\[(\d+)\]",
+                lambda m: f"[{numbers[(part, int(m.group(1)))]}]" if (part, int(m.group(1))) in numbers else "",
+                text,
+            )
+
+        lines = []
+        for part, answer in enumerate(answers):
+            lines.append(f"（{part + 1}）{pieces[part]}\n{renumber(answer.answer, part)}")
+        first = answers[0]
+        found = all(a.found for a in answers)
+        evidence = min((a.evidence for a in answers if a.evidence is not None), default=None)
+        return Answer(
+            question, "\n".join(lines), found, first.question_type, first.filters, citations, evidence=evidence
+        )
+
     def _ask(self, question: str, k: int, filters: Filters | None) -> Answer:
         query = self.searcher.understand(question, filters)
         words = self.searcher.topic_words(query)
+        if query.order and query.qtype != "lookup":
+            return self._ordered_answer(query, words, k)
         if query.qtype in ("what", "who") and not words and not query.filters.is_empty():
             return self._meeting_answer(query, k)
-        if query.qtype == "list":
-            return self._list_answer(query, k)
-        hits = self.searcher.search(query, k=k)
-        weights = [self.searcher._idf(w) for w in words]
-        if not hits or not self._relevant(query, hits[0], words):
-            return self._not_found(query, hits)
-        citations = [self._cite(i + 1, hit, words, weights, query) for i, hit in enumerate(hits)]
-        text = self._compose(query, hits[0], citations[0], words)
-        return Answer(question, text, True, query.qtype, query.filters.to_dict(), citations)
+        if query.qtype == "list" or query.count:
+            answer = self._list_answer(query, k)
+            if answer.found or query.count:
+                return answer
+        hits = self.searcher.search(query, k=max(k, 8))
+        weights = [self.searcher.idf(w) for w in words]
+        if not hits:
+            return self._not_found(query, [], words)
+        top = self._pick_top(query, hits, words)
+        evidence = self.evidence(query, top, words)
+        if evidence < self.threshold:
+            answer = self._not_found(query, hits, words)
+            answer.evidence = round(evidence, 4)
+            return answer
+        ordered = [top, *[h for h in hits if h is not top]][:k]
+        citations = [self._cite(i + 1, hit, words, weights, query) for i, hit in enumerate(ordered)]
+        for citation, hit in zip(citations[1:], ordered[1:], strict=False):
+            citation.role = "evidence" if self._also_evidence(query, top, hit) else "related"
+        text = self._compose(query, top, citations[0], words)
+        filters = query.filters.to_dict()
+        return Answer(question, text, True, query.qtype, filters, citations, evidence=round(evidence, 4))
 
     # ---- decisions ---------------------------------------------------------------------------
 
-    def _relevant(self, query: Query, top: Hit, words: list[str]) -> bool:
-        if top.exact:
-            return True
-        if not words:
-            # Nothing but filters and a question word: relevant if the filters picked a meeting.
-            return not query.filters.is_empty() and query.qtype in (
-                "chair",
-                "when",
-                "number",
-                "which_meeting",
-                "attendance",
-                "where",
-            )
-        return top.coverage >= MIN_COVERAGE
+    def _pick_top(self, query: Query, hits: list[Hit], words: list[str]) -> Hit:
+        """The answering hit: the best ranked, unless a close runner-up holds a far better sentence.
 
-    def _not_found(self, query: Query, hits: list[Hit]) -> Answer:
-        if query.filters.unknown_places and not query.filters.regions:
+        The rank says which passage is about the question; for paraphrases the best single
+        sentence is the sharper evidence, so among the first three hits that agree with the
+        question's metadata the one with the best evidence answers.
+        """
+        vector = self.searcher.question_vector(query) if self.searcher.mode != "bm25" else None
+        head = hits[:3]
+        if vector is not None:
+            sims = similarities_of(self.searcher.embedder, [h.chunk for h in head], vector)
+            for hit in head:
+                hit.sentence_scores = sims.get(hit.chunk.chunk_id)
+        best = hits[0]
+        for hit in head[1:]:
+            if hit.mismatch or hit.score < best.score - 0.35:
+                continue
+            if self.evidence(query, hit, words) > self.evidence(query, best, words) + 0.25:
+                best = hit
+        return best
+
+    def evidence(self, query: Query, hit: Hit, words: list[str]) -> float:
+        """How strongly a hit answers the question: the number that «not found» is decided on.
+
+        Lexical coverage of the topic, plus the similarity of its best sentence with the question
+        (above a base every passage reaches), plus the metadata evidence; a hit contradicting what
+        the question names (another place, another meeting number) is no evidence at all.
+        """
+        if hit.exact:
+            return 10.0
+        if hit.mismatch:
+            return -1.0
+        unknown = query.filters.unknown_places and not query.filters.regions
+        if unknown and not self.searcher.place_named(query, hit.chunk):
+            return -1.0  # a place the index does not hold, and the text does not name
+        if not words:
+            # Nothing but filters and a question word: evidence if the filters picked a meeting.
+            return 1.0 if hit.matched else 0.0
+        if hit.coverage >= LEXICAL_ENOUGH:
+            return hit.coverage + (0.1 if hit.matched else 0.0)
+        if _NATIONAL.search(query.norm) and not query.filters.regions and not _MEETING_WORDS.search(query.norm):
+            # «我国提出力争在哪一年前实现碳达峰»: a question about the nation, not about a meeting,
+            # is answered by minutes only when they hold nearly all its words.
+            return hit.coverage if hit.coverage >= NATIONAL_COVERAGE else 0.0
+        return hit.coverage + W_CONTRIBUTION * self.topic_contribution(query, hit, words)
+
+    def topic_contribution(self, query: Query, hit: Hit, words: list[str]) -> float:
+        """How much the question's topic makes the hit's best sentence closer to the question.
+
+        The similarity of the best sentence with the question, minus its similarity with the same
+        question without its topic words («岱山县第18次常务会议对海上风电项目作了哪些部署» →
+        «岱山县第18次常务会议对作了哪些部署»). A passage that answers a paraphrase gains from the topic;
+        a passage of the right meeting that does not speak about the topic does not. Costs one more
+        question embedding, and only for questions the passage's words do not already answer.
+        """
+        scores = hit.sentence_scores
+        if scores is None or not len(scores) or self.searcher.mode == "bm25":
+            return 0.0
+        best = int(np.argmax(scores))
+        generic = query.norm
+        for word in sorted(words, key=len, reverse=True):
+            generic = generic.replace(word, "")
+        vector = self.searcher.embedder.embed_queries([generic])[0]
+        sentence = similarities_of(self.searcher.embedder, [hit.chunk], vector)[hit.chunk.chunk_id]
+        return float(scores[best]) - float(sentence[best])
+
+    def _also_evidence(self, query: Query, top: Hit, hit: Hit) -> bool:
+        """Another citation supports the answer too: the same item continued (a split item's part)."""
+        return hit.chunk.doc_id == top.chunk.doc_id and hit.chunk.item_index == top.chunk.item_index
+
+    def _not_found(self, query: Query, hits: list[Hit], words: list[str] | None = None) -> Answer:
+        if not hits:
+            # The closest passages are still shown as related (the recall floor), unless a person's
+            # explicit filters leave nothing at all.
+            hits = self.searcher.search(query, k=RELATED_WHEN_NOT_FOUND)
+        unknown = query.filters.unknown_places and not query.filters.regions
+        if unknown and not any(self.searcher.place_named(query, h.chunk) for h in hits):
             places = "、".join(query.filters.unknown_places)
             text = f"资料库中没有{places}的会议纪要，无法回答这个问题。"
-        elif not hits and not query.filters.is_empty():
+        elif hits and all(h.mismatch for h in hits[:3]) and query.filters.meeting_number is not None:
+            text = f"资料库中没有符合这些条件的会议（第{query.filters.meeting_number}次），无法回答这个问题。"
+        elif not hits and not query.strict.is_empty():
             text = "资料库中没有符合这些条件的会议，无法回答这个问题。"
         else:
             text = "已收录的会议纪要中没有找到与这个问题相关的内容。"
-        return Answer(query.text, text, False, query.qtype, query.filters.to_dict(), [])
+        related = [h for h in hits if not h.mismatch][:RELATED_WHEN_NOT_FOUND] or hits[:RELATED_WHEN_NOT_FOUND]
+        words = words or []
+        weights = [self.searcher.idf(w) for w in words]
+        citations = [self._cite(i + 1, h, words, weights, query) for i, h in enumerate(related)]
+        for citation in citations:
+            citation.role = "related"
+        if citations:
+            text += "以下是可能相关的纪要，仅供参考。"
+        return Answer(query.text, text, False, query.qtype, query.filters.to_dict(), citations)
 
     # ---- citations ---------------------------------------------------------------------------
 
@@ -253,8 +433,9 @@ class Answerer:
         elif qtype == "number" or (qtype in ("when", "which_meeting") and chunk.kind == "overview" and not words):
             start, end = _meeting_sentence(chunk.text)
         else:
-            start, end, _score = best_sentence(chunk, words, weights, query)
+            start, end = answer_window(chunk, words, weights, query, hit.sentence_scores)
             start, end = _extend_short(chunk.text, start, end)
+        meeting = self.meeting(chunk.doc_id)
         return Citation(
             rank=rank,
             source=chunk.source,
@@ -270,13 +451,15 @@ class Answerer:
             chunk_id=chunk.chunk_id,
             doc_id=chunk.doc_id,
             meeting_number=chunk.meeting_number,
+            doc_number=meeting.get("doc_number"),
+            date_partial=getattr(chunk, "date_partial", None) or meeting.get("date_partial"),
         )
 
     # ---- composing ---------------------------------------------------------------------------
 
     def _when(self, chunk: Chunk) -> str:
         meeting = self.meeting(chunk.doc_id)
-        text = _cn_date(chunk.date)
+        text = _cn_date(chunk.date, getattr(chunk, "date_partial", None) or meeting.get("date_partial"))
         if meeting.get("time_of_day"):
             text += meeting["time_of_day"]
         if meeting.get("date_inferred"):
@@ -304,6 +487,8 @@ class Answerer:
         quote = "「" + display(citation.sentence) + "」"
         where = f"出处：{name}（{_cn_date(chunk.date)}），{citation.item}"
         qtype = query.qtype
+        if len(query.parts) >= 2 and chunk.kind == "overview" and qtype != "lookup":
+            return self._facts(chunk, meeting, name, query.parts) + f"[1]\n{quote}"
         if qtype == "lookup":
             return f"这段内容出自 {name}（{_cn_date(chunk.date)}），{citation.item}。[1]\n{quote}"
         if qtype == "chair":
@@ -317,6 +502,9 @@ class Answerer:
             lead = f"{name}（{self._when(chunk)}）在{place.group(1)}召开。" if place else ""
             return f"{lead}{quote}[1]\n{where}"
         if qtype == "attendance":
+            if words and chunk.kind != "overview":
+                # «哪位区人大常委会副主任列席»: the sentence naming them answers, not the whole list.
+                return f"{name}（{self._when(chunk)}）：{quote}[1]"
             return self._attendance(meeting, name, chunk) + f"[1]\n{quote}"
         if qtype == "number":
             number = meeting.get("meeting_number")
@@ -336,6 +524,66 @@ class Answerer:
             lead = f"{short}。" if short else ""
             return f"{lead}{quote}[1]\n{where}"
         return f"{quote}[1]\n{where}"
+
+    def _facts(self, chunk: Chunk, meeting: dict, name: str, parts: list[str]) -> str:
+        """One sentence with every metadata fact asked («哪天召开的，主持人是谁»)."""
+        facts = []
+        if "number" in parts and meeting.get("meeting_number"):
+            facts.append(f"为第{meeting['meeting_number']}次常务会议")
+        if "when" in parts or not facts:
+            facts.append(f"于{self._when(chunk)}召开")
+        if "where" in parts:
+            place = next(
+                (m.group(1) for _a, _b, norm in sentences(chunk.text) if (m := _PLACE.search(display(norm)))), None
+            )
+            facts.append(f"地点在{place}" if place else "纪要没有写明会议地点")
+        if "chair" in parts:
+            chair = meeting.get("chair")
+            facts.append(f"由{meeting.get('chair_title') or ''}{chair}主持" if chair else "纪要没有写明主持人")
+        if "attendance" in parts:
+            facts.append(self._attendance(meeting, name, chunk).removeprefix(f"{name}（{self._when(chunk)}）"))
+        return f"{name}" + "，".join(facts) + "。"
+
+    def _ordered_answer(self, query: Query, words: list[str], k: int) -> Answer:
+        """«最近一次 / 最早一次»: the meetings that match, ordered by date, answered from their metadata.
+
+        With a topic («最近一次研究安全生产的会议»), only meetings with an item on it count;
+        meetings without a known date cannot be ordered and are left out (the answer says so).
+        """
+        searcher = self.searcher
+        if words:
+            docs = {h.chunk.doc_id: h for h in searcher.list_matches(query)}
+            overviews = searcher.reader.overview_cids(list(docs)) if docs else {}
+            chunks = searcher.reader.chunks(list(overviews.values()))
+        else:
+            chunks = searcher.meetings(query)
+        dated = [c for c in chunks if c.date]
+        if not dated:
+            return self._not_found(query, [], words)
+        latest = query.order == "latest"
+        dated.sort(key=lambda c: (c.date or "", c.doc_id), reverse=latest)
+        top = dated[0]
+        meeting = self.meeting(top.doc_id)
+        name = " ".join(p for p in (top.region or "", top.meeting or "常务会议") if p)
+        which = "最近一次" if latest else "最早一次"
+        scope = "、".join(query.filters.regions) or "已收录的纪要中"
+        facts = [f"于{self._when(top)}召开"]
+        if meeting.get("meeting_number"):
+            facts.insert(0, f"第{meeting['meeting_number']}次")
+        if meeting.get("chair"):
+            facts.append(f"由{meeting.get('chair_title') or ''}{meeting['chair']}主持")
+        hits = [Hit(c.cid, c, 1.0, matched=True) for c in dated[:k]]  # type: ignore[attr-defined]
+        citations = [self._cite(i + 1, h, [], [], query) for i, h in enumerate(hits)]
+        for citation in citations[1:]:
+            citation.role = "related"
+        quote = "「" + display(citations[0].sentence) + "」"
+        undated = len(chunks) - len(dated)
+        note = f"（另有{undated}次会议纪要未写明日期，未参与排序）" if undated else ""
+        text = (
+            f"{scope}{which}会议是{name}，" + "，".join(facts) + f"。[1]{note}\n{quote}\n"
+            f"（按会议日期排序，共{len(dated)}次会议）"
+        )
+        return Answer(query.text, text, True, query.qtype, query.filters.to_dict(), citations)
 
     def _meeting_answer(self, query: Query, k: int) -> Answer:
         """A question about one meeting without a topic («…共研究了几项议题», «…学习了哪些法规»).
@@ -411,6 +659,46 @@ class Answerer:
             topic = "、".join(words)
             head = f"共有{len(ordered)}次会议涉及「{topic}」："
         return Answer(query.text, "\n".join([head, *lines]), True, query.qtype, query.filters.to_dict(), citations)
+
+
+_ASKS = re.compile(r"谁|什么|哪|几|多少|怎|如何|是否|吗|啥")
+_CONTEXT = re.compile(r"^(.{2,40}?(?:常务会议|常务会|办公会议|办公会|会议))")
+
+
+def split_questions(question: str) -> list[str]:
+    """Separate questions asked in one go at their question marks, each with the meeting it is about.
+
+    «峄城区第五十三次常务会议…由谁担任组长？同意在城区北部新建什么学校？» → two questions, the
+    second prefixed with «峄城区第五十三次常务会议». A short follow-on («分别是哪天？», «是谁？») or a
+    list question's second half stays with the first: it is one question.
+    """
+    pieces = [p.strip() for p in re.split(r"[？?]+", question) if p.strip()]
+    if len(pieces) < 2 or not all(_ASKS.search(p) for p in pieces):
+        return [question]
+    if any(len(p) < 8 or re.match(r"(分别|各自|都|又|还有|那么|那)", p) for p in pieces[1:]):
+        return [question]
+    types = [question_type_of(p) for p in pieces]
+    if types[0] == "list" or all(t in ("when", "chair", "where", "number", "attendance") for t in types):
+        return [question]  # one list, or several facts of one meeting (answered together)
+    context = _CONTEXT.match(pieces[0])
+    out = [pieces[0] + "？"]
+    for piece in pieces[1:]:
+        if context and context.group(1) not in piece and not gazetteer_mentions(piece):
+            piece = context.group(1) + piece
+        out.append(piece + "？")
+    return out
+
+
+def question_type_of(text: str) -> str:
+    from qa.query import question_type
+
+    return question_type(normalize_query(text))
+
+
+def gazetteer_mentions(text: str) -> bool:
+    from qa.regions import gazetteer
+
+    return any(m.places for m in gazetteer().mentions(text))
 
 
 _WHO = [

@@ -101,7 +101,63 @@ def chunk_meeting(meeting: Meeting, doc_id: str | None = None) -> list[Chunk]:
                     meeting_number=meeting.meeting_number,
                 )
             )
+    closing = _closing_span(meeting)
+    if closing is not None and meeting.items:
+        start, end = closing
+        text = meeting.text[start:end]
+        overview = meeting.items[0]
+        chunks.append(
+            Chunk(
+                chunk_id=f"{doc_id}:{len(meeting.items)}",
+                doc_id=doc_id,
+                kind="closing",
+                item_index=len(meeting.items),
+                number=None,
+                heading=CLOSING_HEADING,
+                text=text,
+                start=start,
+                end=end,
+                norm=normalize(text).text,
+                header=context_header(meeting, overview).replace("会议概况", CLOSING_HEADING),
+                source=meeting.source,
+                title=meeting.title,
+                region=meeting.region,
+                city=meeting.city,
+                province=meeting.province,
+                date=meeting.date,
+                meeting=meeting.meeting,
+                meeting_number=meeting.meeting_number,
+            )
+        )
     return chunks
+
+
+CLOSING_HEADING = "出席、列席与发文信息"
+# What the closing lines of minutes hold: who attended or sat in, who compiled and received them.
+_CLOSING_LINE = re.compile(r"出席|列席|参加会议|参会|请假|整理|主送|抄送|分送|印发|记录|此件公开")
+
+
+def _closing_span(meeting: Meeting) -> tuple[int, int] | None:
+    """The text after the last agenda item that says who attended and who issued the minutes.
+
+    The parser reads these lines into metadata (attendees, observers, issuer); they are also a
+    chunk of their own so that «哪位副主任列席», «纪要由哪个单位整理» and a pasted line from them
+    are found and cited. Web furniture after the last such line is left out.
+    """
+    if not meeting.items:
+        return None
+    start = max(item.end for item in meeting.items)
+    tail = meeting.text[start:]
+    last = None
+    for match in re.finditer(r"[^\n]+", tail):
+        if _CLOSING_LINE.search(match.group(0)):
+            last = match
+    if last is None:
+        return None
+    lead = len(tail) - len(tail.lstrip())
+    if last.end() - lead < 8:
+        return None
+    return start + lead, start + last.end()
 
 
 def _split_item(meeting: Meeting, item: AgendaItem) -> list[tuple[int, int]]:

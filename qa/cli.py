@@ -289,7 +289,7 @@ def _print_answer(answer) -> None:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from qa.api import open_assistant
     from qa.embed import EmbedderError
-    from qa.evaluate import compare, evaluate, format_comparison, format_report, load_questions
+    from qa.evaluate import compare, evaluate, format_comparison, format_report, load_questions, threshold_table
     from qa.store import StoreError
 
     settings = _settings_from(args, settings)
@@ -322,6 +322,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
         print(format_report(report, title=title))
+        if args.thresholds:
+            print("\n«not found» across evidence thresholds:\n" + threshold_table(report))
     return 0
 
 
@@ -443,10 +445,20 @@ def build_parser() -> argparse.ArgumentParser:
     index_options(p)
     p.add_argument("--k", type=_bounded_int(1, 50), default=5)
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
-    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help="retriever (default hybrid)")
+    p.add_argument(
+        "--mode",
+        choices=["hybrid", "plain", "dense", "bm25"],
+        default="hybrid",
+        help="retriever (default hybrid; plain: plain hybrid search without question understanding)",
+    )
     p.add_argument("--no-filters", action="store_true", help="ignore region/date/number filters in questions")
     p.add_argument(
-        "--compare", action="store_true", help="table of bm25, dense and hybrid, each with and without filters"
+        "--compare",
+        action="store_true",
+        help="table of plain hybrid, bm25, dense and hybrid, each with and without filters",
+    )
+    p.add_argument(
+        "--thresholds", action="store_true", help="also print refusals across «not found» evidence thresholds"
     )
     p.set_defaults(func=cmd_eval)
 

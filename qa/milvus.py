@@ -370,20 +370,21 @@ def filter_expression(filters: Filters) -> str | None:
     """Question filters as a Milvus boolean expression (``None``: nothing filtered).
 
     The same rows as :meth:`qa.store.ChunkMeta.mask`: a region name matches the region, the city
-    or the province; an end date excludes undated chunks; months are those of the meeting date.
+    or the province; months are those of the meeting date; an unknown date or number passes.
     """
     parts = []
     if filters.regions:
         names = _literal(filters.regions)
         parts.append(f"(region in {names} or city in {names} or province in {names})")
+    # Unknown passes (date 0, meeting number -1), as in the FAISS mask.
     if filters.date_from:
-        parts.append(f"date >= {_date_int(filters.date_from)}")
+        parts.append(f"(date == 0 or date >= {_date_int(filters.date_from)})")
     if filters.date_to:
-        parts.append(f"(date > 0 and date <= {_date_int(filters.date_to)})")
+        parts.append(f"date <= {_date_int(filters.date_to)}")
     if filters.months:
-        parts.append(f"month in {sorted({int(m) for m in filters.months})}")
+        parts.append(f"(date == 0 or month in {sorted({int(m) for m in filters.months})})")
     if filters.meeting_number is not None:
-        parts.append(f"meeting_number == {int(filters.meeting_number)}")
+        parts.append(f"(meeting_number == {int(filters.meeting_number)} or meeting_number < 0)")
     return " and ".join(parts) or None
 
 
@@ -598,7 +599,7 @@ class MilvusReader(GenerationReader):
         with _errors("query", self.uri, self._fix):
             return list(self.client.query(self.collection, filter=where, output_fields=fields, limit=MAX_LIMIT))
 
-    def overviews(self, where: str, k: int) -> list[int]:
+    def overviews(self, where: str | None, k: int) -> list[int]:
         """The first ``k`` meeting overviews (by chunk id) passing ``where``."""
         rows = self._query(_and(where, 'kind == "overview"'), ["cid"])
         return sorted(int(r["cid"]) for r in rows)[:k]

@@ -55,6 +55,15 @@ class Query:
     verbs: list[str] = field(default_factory=list)  # the action asked about: 移交 in «移交给哪个单位»
     object_verbs: list[str] = field(default_factory=list)  # verbs whose object is asked: 移交 (not 修改)
     quantity: bool = False  # «多少», «几项»: the answer is a number
+    strict: Filters = field(default_factory=Filters)  # set by a person (CLI flag, web filter, API): strict
+    order: str | None = None  # latest | earliest: «最近一次», «最早», «首次» order meetings by date
+    count: bool = False  # «几次», «多少次»: how many meetings
+    parts: list[str] = field(default_factory=list)  # several facts asked at once: ["when", "chair"]
+
+    @property
+    def soft(self) -> bool:
+        """Whether the question itself narrowed the search (place, date, number): those re-rank only."""
+        return self.filters.to_dict() != self.strict.to_dict()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -66,7 +75,7 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     (
         "attendance",
         re.compile(
-            r"(哪些人|谁|哪些领导|哪些同志|哪些单位|哪几位|多少人).{0,4}(出席|参加|列席|参会|与会)|"
+            r"(哪些人|谁|哪些领导|哪些同志|哪些单位|哪几位|哪位|多少人)[^,，。?？]{0,14}(出席|参加|列席|参会|与会)|"
             r"(出席|参加|列席|参会|与会)(会议)?的?(有|是)?(哪些|谁|人员|名单|领导|单位)"
         ),
     ),
@@ -205,6 +214,55 @@ def question_focus(norm: str) -> tuple[list[str], list[str], list[str], bool]:
     return focus, [v for v in dict.fromkeys(verbs) if v not in focus], list(dict.fromkeys(objects)), quantity
 
 
+# Ordering words name a position in time, never a meeting number («最近一次» is not «第1次»).
+# They must stand before a meeting word («最后作出了什么决定» is not about the last meeting).
+_ORDER = re.compile(
+    r"(?:(?P<latest>最近|最新|最晚)|(?P<earliest>最早|最先|最初))"
+    r"(?=(?:的)?(?:一)?(?:次|场)|(?:的|召开的?|开的?|举行的?)?[^,，。?？]{0,8}(?:常务会|会议|办公会))"
+    r"|(?:(?P<last>最后|上一|上|近一)|(?P<first>首|头))(?=(?:的)?(?:一)?(?:次|场)(?:会|常务|政府|区政府|县政府|市政府|召开|开))"
+)
+_ORDER_NUMBER = re.compile(r"(?:最近|最新|最后|上|最早|首|头|近|最晚|最先)\s*(?:的)?\s*[一1]\s*次")
+_COUNT = re.compile(r"(?:开|召开|举行|研究|审议|讨论|部署)(?:了|过)?(?:几次|多少次)|(?:几次|多少次)(?:常务)?会")
+
+# Homophone slips in the vocabulary of meetings, not in names: typed questions are full of them
+# («长务会», «意题», «汇保», «街到», «是那天开的»). Only whole domain words are repaired.
+_TYPOS = (
+    ("长务会", "常务会"),
+    ("常务会意", "常务会议"),
+    ("意题", "议题"),
+    ("汇保", "汇报"),
+    ("街到", "街道"),
+    ("主持得", "主持的"),
+    ("那天开", "哪天开"),
+    ("是那天", "是哪天"),
+    ("那一天开", "哪一天开"),
+    ("几好开", "几号开"),
+)
+
+
+def repair_typos(norm: str) -> str:
+    """Fix homophone slips in meeting vocabulary (长务会 → 常务会, 意题 → 议题)."""
+    for wrong, right in _TYPOS:
+        norm = norm.replace(wrong, right)
+    return norm
+
+
+def meeting_order(norm: str) -> str | None:
+    """``latest`` for «最近一次/最新/上一次», ``earliest`` for «最早/首次», else None."""
+    match = _ORDER.search(norm)
+    if not match:
+        return None
+    return "latest" if match.group("latest") or match.group("last") else "earliest"
+
+
+_META_PARTS = ("when", "chair", "where", "number", "attendance")
+
+
+def question_parts(norm: str) -> list[str]:
+    """Every metadata fact a question asks for («哪天召开的，主持人是谁» → when, chair)."""
+    return [qtype for qtype, pattern in _TYPES if qtype in _META_PARTS and pattern.search(norm)]
+
+
 def question_type(norm: str) -> str:
     """The kind of answer the question wants."""
     if _DOC_NUMBER.search(norm):
@@ -223,6 +281,8 @@ def question_type(norm: str) -> str:
 
 _NUMBER = re.compile(rf"(?:第\s*)?(?:[\d{CN_NUM}]+\s*届\s*(?:第)?\s*)?(?<![几哪])([\d{CN_NUM}]+)\s*次(?!数)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
+# «17年第二次常务会»: a two-digit year, only right before a meeting number or meeting words.
+_SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})\s*年(?=\s*(?:第|的?(?:常务|政府|区政府|县政府|市政府)))")
 _MONTH = re.compile(rf"(?<!\d)([\d{CN_NUM}]{{1,2}})\s*月(?:份)?(?![\d{CN_NUM}]{{1,2}}\s*[日号])")
 _HALF = {
     "上半年": range(1, 7),
@@ -281,8 +341,12 @@ def parse_filters(norm: str, regions: Iterable[tuple[str, Place | None]] = ()) -
             removed.append((mention.start, mention.end))
     filters.regions = _most_specific(filters.regions, list(pairs))
     # --- meeting number
+    ordered = {m.start() for m in _ORDER_NUMBER.finditer(norm)}
     for match in _NUMBER.finditer(norm):
         value = cn_to_int(match.group(1))
+        bare = not match.group(0).startswith("第") and not re.search(r"\d", match.group(1))
+        if any(match.start() - 4 <= o <= match.start() for o in ordered) or (bare and value == 1):
+            continue  # «最近一次», «召开了一次会议»
         if (
             value
             and value < 1000
@@ -365,23 +429,37 @@ def _most_specific(names: list[str], pairs: list[tuple[str, Place | None]]) -> l
 def understand(
     question: str, regions: Iterable[tuple[str, Place | None]] = (), explicit: Filters | None = None
 ) -> Query:
-    """Normalise a question, find its type and its filters (explicit filters take precedence)."""
-    norm = normalize_query(question)
+    """Normalise a question, find its type and its filters.
+
+    Filters named in the question re-rank and shape the answer; ``explicit`` filters (set by a
+    person) are kept apart in ``Query.strict`` and restrict retrieval. Where both name the same
+    field, the explicit value is the one used.
+    """
+    norm = repair_typos(normalize_query(question))
+    norm = _SHORT_YEAR.sub(lambda m: f"20{m.group(1)}年", norm)
     qtype = question_type(norm)
     if qtype == "lookup":
         filters, topic, soft = Filters(), norm, []
     else:
         filters, topic, soft = parse_filters(norm, regions)
+    strict = Filters()
     if explicit is not None:
         for key, value in asdict(explicit).items():
             if value not in (None, [], ""):
                 setattr(filters, key, value)
+                setattr(strict, key, value)
         if explicit.regions:
             filters.unknown_places = []
+    order = meeting_order(norm) if qtype != "lookup" else None
+    topic = _ORDER.sub(" ", topic) if order else topic
     topic = _QUESTION_WORDS.sub(" ", topic)
     topic = re.sub(r"\s+", " ", topic).strip()
     focus, verbs, objects, quantity = question_focus(norm)
-    return Query(question, norm, qtype, filters, topic, soft, focus, verbs, objects, quantity)
+    count = bool(_COUNT.search(norm)) and qtype in ("list", "what", "when")
+    parts = question_parts(norm) if qtype != "lookup" else []
+    return Query(
+        question, norm, qtype, filters, topic, soft, focus, verbs, objects, quantity, strict, order, count, parts
+    )
 
 
 # ---------------------------------------------------------------------------------------------

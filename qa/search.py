@@ -1,20 +1,28 @@
-"""Hybrid retrieval: dense and BM25 candidates under metadata filters, fused and reranked.
+"""Hybrid retrieval with a recall floor: plain hybrid candidates, re-ranked by what the question means.
 
-Ranks are fused with reciprocal rank fusion (Cormack, Clarke & Büttcher, SIGIR 2009), which needs
-no score calibration between the two retrievers — by this module over FAISS and our BM25, or by
-Milvus's own ``hybrid_search`` with the same RRF constant when the index lives in Milvus (the
-reader says which: ``native_hybrid``). The fused list is then reranked by *coverage*,
-the idf-weighted share of the question's content words that the passage actually contains. Coverage
-is also the evidence for «not found»: a passage sharing no topic words with the question is not an
-answer, however close its embedding.
+Every question first gets what *plain hybrid search* would give it: dense and BM25 candidates for
+the whole question, fused with reciprocal rank fusion (Cormack, Clarke & Büttcher, SIGIR 2009),
+under the filters a person set explicitly (CLI flags, web filters, API arguments) and nothing else.
+Understanding the question never removes one of those candidates. What the question names itself
+(a place, a date, a meeting number) adds a second, focused candidate set and re-ranks the union:
+
+- metadata *agreement*: a chunk of the named place, date and number ranks above one whose metadata
+  is unknown, which ranks above one that contradicts it («unknown is not a mismatch»); a place
+  counts as present when the indexed text names it, even if the parser left the region empty;
+- *coverage*: the idf-weighted share of the question's topic words the passage contains;
+- the plain and focused fusion ranks themselves, and the dense similarity.
+
+The same evidence later decides «not found» (:mod:`qa.answer`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from qa.chunks import Chunk
 from qa.embed import CachedEmbedder
@@ -28,7 +36,23 @@ if TYPE_CHECKING:
 
 RRF_K = 60
 CANDIDATES = 100
-MODES = ("hybrid", "dense", "bm25")
+MODES = ("hybrid", "dense", "bm25", "plain")
+
+# Weights of the re-ranking evidence (chosen on the dev question files; see benchmarks/RESULTS.md).
+W_PLAIN = 0.8  # plain hybrid fusion, normalised to [0, 1]
+W_FOCUS = 0.8  # fusion under the question's own filters
+W_COVERAGE = 0.6
+W_AGREEMENT = 1.0  # metadata agreement in [-1, 1]
+W_META_OVERVIEW = 1.0  # «who chaired / when»: the meeting's opening answers
+OPENING_CHARS = 300  # how much of a meeting's overview counts as its opening (who met, when)
+W_SUMMARY_PENALTY = 0.15  # an overview or closing chunk, for a question about a topic
+
+# Words that say what kind of fact is asked, or are the vocabulary of every minutes: never a topic.
+_NOT_TOPIC = frozenset(
+    "主持人 主持 开会 会是 那天 哪天 几号 分别 提到 提及 涉及 部署 安排 召开 最近 最新 最早 首次 上一次 一次 区政府 "
+    "县政府 市政府 省政府 政府 常务会 常务会议 会议 次会 会上 这次 那次 本次 一块儿 一块 啥 咋 有没有 纪要 "
+    "作了 做了 作出 研究 审议 听取 讨论 担任 职务 身份 职位 头衔".split()
+)
 
 
 @dataclass
@@ -42,6 +66,11 @@ class Hit:
     lexical: float = 0.0
     coverage: float = 0.0
     exact: bool = False  # the pasted sentence or document number was found verbatim
+    agreement: float = 0.0  # metadata agreement with what the question names, in [-1, 1]
+    mismatch: bool = False  # the chunk's metadata contradicts something the question names
+    matched: bool = False  # the chunk's metadata positively matches at least one named constraint
+    plain_rank: int | None = None  # rank in plain hybrid search (1-based), when it is there
+    sentence_scores: np.ndarray | None = field(default=None, repr=False)
 
 
 class Searcher:
@@ -53,8 +82,10 @@ class Searcher:
     Args:
         reader: the open index (:class:`qa.store.IndexReader` or :class:`qa.milvus.MilvusReader`).
         embedder: must be the embedder the index was built with.
-        mode: ``hybrid`` (default), ``dense`` or ``bm25`` (for comparisons).
-        use_filters: apply filters parsed from questions (explicit filters always apply).
+        mode: ``hybrid`` (default: plain hybrid candidates re-ranked by understanding), ``plain``
+            (plain hybrid only, the recall floor), ``dense`` or ``bm25`` (for comparisons).
+        use_filters: let places, dates and numbers named in questions re-rank (explicit filters
+            always apply, strictly).
     """
 
     def __init__(
@@ -75,8 +106,10 @@ class Searcher:
         self.reader = reader
         self.embedder = embedder
         self.mode = mode
-        self.use_filters = use_filters
+        self.use_filters = use_filters and mode != "plain"
         self.regions = _indexed_places(reader)
+        self._vectors: dict[str, np.ndarray] = {}
+        self._openings: dict[str, str] = {}
 
     # ---- understanding ----------------------------------------------------------------------
 
@@ -85,6 +118,7 @@ class Searcher:
         query = understand(question, self.regions, explicit)
         if not self.use_filters:
             query.filters = explicit or Filters()
+            query.order = None
         return query
 
     def topic_words(self, query: Query) -> list[str]:
@@ -92,93 +126,299 @@ class Searcher:
         generic = {f for f in query.focus if f in GENERIC_FOCUS}
         words = []
         for word in self.reader.analyzer.content_words(query.topic):
-            if word not in words and word not in generic:
+            word = word.lstrip("对在把将向给与和及就")
+            if len(word) < 2 and not re.search(r"[A-Za-z0-9]", word):
+                continue
+            if word not in words and word not in generic and word not in _NOT_TOPIC:
                 words.append(word)
         # Drop words contained in a longer one (安全 inside 安全生产): they add nothing.
         return [w for w in words if not any(w != o and w in o for o in words)]
 
+    def question_vector(self, query: Query) -> np.ndarray:
+        """The question's vector (embedded once per question text)."""
+        vector = self._vectors.get(query.norm)
+        if vector is None:
+            vector = self.embedder.embed_queries([query.norm])[0]
+            if len(self._vectors) > 256:
+                self._vectors.clear()
+            self._vectors[query.norm] = vector
+        return vector
+
     # ---- retrieval --------------------------------------------------------------------------
 
-    def search(self, query: Query, k: int = 5) -> list[Hit]:
-        """Ranked chunks for a question (empty when the filters match nothing)."""
-        if query.filters.matches_nothing:
-            return []
-        where = self.reader.restrict(query.filters)
-        if self.reader.matches_none(where):
-            return []
-        if query.qtype == "lookup":
-            exact = self._lookup(query, where)
-            if exact:
-                return exact[:k]
+    def _fuse(self, vector: np.ndarray | None, text: str, where: Any) -> tuple[dict[int, float], dict[int, float]]:
+        """Dense and BM25 candidates under ``where`` fused by RRF; also the dense scores."""
         dense: list[tuple[int, float]] = []
         lexical: list[tuple[int, float]] = []
+        if vector is not None and self.mode != "bm25":
+            dense = self.reader.dense_search(vector, CANDIDATES, where)
+        if self.mode != "dense" and text.strip():
+            lexical = self.reader.text_search(text, CANDIDATES, where)
         fused: dict[int, float] = {}
-        vector = self.embedder.embed_queries([query.norm])[0] if self.mode in ("hybrid", "dense") else None
-        text = query.topic or query.norm
-        if self.mode == "hybrid" and self.reader.native_hybrid:
-            # The backend fuses both retrievers' ranks itself (same RRF constant, same formula).
-            fused = dict(self.reader.hybrid_search(vector, text, CANDIDATES, where))
-        else:
-            if vector is not None:
-                dense = self.reader.dense_search(vector, CANDIDATES, where)
-            if self.mode in ("hybrid", "bm25"):
-                lexical = self.reader.text_search(text, CANDIDATES, where)
-            for ranked in (dense, lexical):
-                for rank, (cid, _score) in enumerate(ranked):
-                    fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        if not fused and where is not None:
-            # Only filters in the question (太仓市第29次常务会议由谁主持): the filtered meetings.
-            fused = {c: 1.0 / RRF_K for c in self.reader.overviews(where, k)}
-        dense_of = dict(dense)
-        lexical_of = dict(lexical)
-        chunks = {c.cid: c for c in self.reader.chunks(list(fused))}  # type: ignore[attr-defined]
+        for ranked in (dense, lexical):
+            for rank, (cid, _score) in enumerate(ranked):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        return fused, dict(dense)
+
+    def plain(self, query: Query, k: int = CANDIDATES) -> list[tuple[int, float]]:
+        """Plain hybrid search: the whole question, explicit filters only (the recall floor)."""
+        where = self._strict_where(query)
+        if where is False:
+            return []
+        fused, _dense = self._fuse(self.question_vector(query), query.norm, where)
+        return sorted(fused.items(), key=lambda p: (-p[1], p[0]))[:k]
+
+    def _strict_where(self, query: Query) -> Any:
+        if query.strict.is_empty():
+            return None
+        where = self.reader.restrict(query.strict)
+        return False if self.reader.matches_none(where) else where
+
+    def search(self, query: Query, k: int = 5) -> list[Hit]:
+        """Ranked chunks for a question: plain hybrid candidates (never dropped) re-ranked.
+
+        Returns an empty list only when explicit filters match nothing.
+        """
+        strict = self._strict_where(query)
+        if strict is False:
+            return []
+        if query.qtype == "lookup":
+            exact = self._lookup(query, strict)
+            if exact:
+                return self._fill(exact, query, strict, k)
+        vector = self.question_vector(query) if self.mode != "bm25" else None
+        plain, dense_of = self._fuse(vector, query.norm, strict)
+        focus: dict[int, float] = {}
         words = self.topic_words(query)
-        weights = [self._idf(w) for w in words]
-        meta_question = query.qtype in ("chair", "number", "when", "which_meeting", "attendance") and not words
+        topic = " ".join(words) or query.topic
+        if self.mode in ("hybrid", "bm25") and self.use_filters:
+            if topic and topic != query.norm:
+                # The topic alone (place, date and question words out) is the sharper lexical query.
+                for rank, (cid, _s) in enumerate(self.reader.text_search(topic, CANDIDATES, strict)):
+                    focus[cid] = focus.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+            soft = self._soft_where(query)
+            if soft is not None:
+                fused, more_dense = self._fuse(vector, topic or query.norm, soft)
+                for cid, value in fused.items():
+                    focus[cid] = focus.get(cid, 0.0) + value
+                for cid, value in more_dense.items():
+                    dense_of.setdefault(cid, value)
+                if not words:
+                    # Only filters in the question (太仓市第29次常务会议由谁主持): the filtered meetings.
+                    for cid in self.reader.overviews(soft, 20):
+                        focus[cid] = focus.get(cid, 0.0) + 1.0 / RRF_K
+        plain_ranked = sorted(plain, key=lambda c: (-plain[c], c))
+        plain_rank = {cid: i + 1 for i, cid in enumerate(plain_ranked)}
+        candidates = list(dict.fromkeys([*plain_ranked, *focus]))
+        chunks = {c.cid: c for c in self.reader.chunks(candidates)}  # type: ignore[attr-defined]
+        hits = self.rank(query, words, chunks, plain, focus, dense_of, plain_rank)
+        return hits[: max(k, 1)] if self.mode != "plain" else sorted(hits, key=lambda h: h.plain_rank or 10**9)[:k]
+
+    def rank(
+        self,
+        query: Query,
+        words: list[str],
+        chunks: dict[int, Chunk],
+        plain: dict[int, float],
+        focus: dict[int, float],
+        dense_of: dict[int, float],
+        plain_rank: dict[int, int],
+    ) -> list[Hit]:
+        """Score every candidate with the evidence described in the module docstring, best first."""
+        weights = [self.idf(w) for w in words]
+        top_rrf = 2.0 / (RRF_K + 1)
+        meta_question = query.qtype in ("chair", "number", "when", "which_meeting", "attendance", "where") and (
+            not words
+        )
+        places = self._place_surfaces(query)
+        floor = min(dense_of.values(), default=0.0)
         hits = []
-        top_rrf = 2.0 / (RRF_K + 1) if self.mode == "hybrid" else 1.0 / (RRF_K + 1)
-        for cid, rrf in fused.items():
+        for cid in dict.fromkeys([*plain, *focus]):
             chunk = chunks.get(cid)
             if chunk is None:
                 continue
             text = f"{chunk.header}\n{chunk.norm}"
             cov = coverage(words, weights, text)
-            score = rrf / top_rrf + 0.6 * cov
-            if meta_question and chunk.kind == "overview":
-                score += 1.0  # the answer is the meeting itself: cite its opening
+            agreement, mismatch, matched = self.agreement(query, chunk, places)
+            score = (
+                W_PLAIN * plain.get(cid, 0.0) / top_rrf
+                + W_FOCUS * min(focus.get(cid, 0.0) / top_rrf, 1.0)
+                + W_COVERAGE * cov
+                + W_AGREEMENT * agreement
+            )
+            if meta_question and chunk.kind == "overview" and not mismatch:
+                score += W_META_OVERVIEW * (1.0 if matched else 0.5)
+            elif words and chunk.kind != "item" and query.qtype not in ("attendance", "chair", "where"):
+                # An overview names every item in passing; on a topic, the item itself is the evidence.
+                score -= W_SUMMARY_PENALTY
             if query.date_words and any(y in (chunk.date or "") for y in query.date_words):
                 score += 0.05
-            hits.append(Hit(cid, chunk, score, dense_of.get(cid, 0.0), lexical_of.get(cid, 0.0), cov))
+            hits.append(
+                Hit(
+                    cid,
+                    chunk,
+                    score,
+                    dense=dense_of.get(cid, floor),
+                    lexical=0.0,
+                    coverage=cov,
+                    agreement=agreement,
+                    mismatch=mismatch,
+                    matched=matched,
+                    plain_rank=plain_rank.get(cid),
+                )
+            )
         hits.sort(key=lambda h: (-h.score, h.cid))
-        return hits[:k]
+        return hits
+
+    def _soft_where(self, query: Query) -> Any:
+        """The restriction of the question's own filters (with the explicit ones), or None."""
+        if not query.soft:
+            return None
+        filters = Filters(**{**query.filters.__dict__, "unknown_places": []})
+        if filters.is_empty():
+            return None
+        where = self.reader.restrict(filters)
+        return None if self.reader.matches_none(where) else where
+
+    def _place_surfaces(self, query: Query) -> list[str]:
+        """How the places a question names may be written in a text (姑苏区, 姑苏; 太仓市, 太仓)."""
+        surfaces: list[str] = []
+        for name in [*query.filters.regions, *query.filters.unknown_places]:
+            surfaces.append(name)
+            for place in gazetteer().lookup(name):
+                surfaces += [s for s in (place.name, place.alias) if s and len(s) >= 2]
+        return list(dict.fromkeys(surfaces))
+
+    def opening(self, doc_id: str) -> str:
+        """The title and opening of a document's meeting (where minutes say who met), cached."""
+        text = self._openings.get(doc_id)
+        if text is None:
+            cids = self.reader.overview_cids([doc_id])
+            chunks = self.reader.chunks(list(cids.values())) if cids else []
+            text = "".join(f"{c.title or ''}\n{c.meeting or ''}\n{c.norm[:OPENING_CHARS]}" for c in chunks)
+            if len(self._openings) > 4096:
+                self._openings.clear()
+            self._openings[doc_id] = text
+        return text
+
+    def place_named(self, query: Query, chunk: Chunk) -> bool:
+        """Whether the chunk's meeting is of a place the question names (metadata, or its own text)."""
+        if query.filters.regions and set(query.filters.regions) & {chunk.region, chunk.city, chunk.province}:
+            return True
+        places = self._place_surfaces(query)
+        return any(p in f"{chunk.header}\n{self.opening(chunk.doc_id)}" for p in places)
+
+    def agreement(self, query: Query, chunk: Chunk, places: Sequence[str]) -> tuple[float, bool, bool]:
+        """(agreement in [-1, 1], contradicted, positively matched) of a chunk with what the question names.
+
+        Each named constraint (place, date range, months, meeting number) scores 1 when the chunk's
+        metadata matches, 0 when it is unknown, -1 when it contradicts. A place named in the opening
+        or title of the chunk's meeting counts as a match of strength 0.7 even when the parser put
+        another region (or none) into the metadata: the text is the evidence.
+        """
+        filters = query.filters
+        scores: list[float] = []
+        if filters.regions or filters.unknown_places:
+            wanted = set(filters.regions)
+            if wanted & {chunk.region, chunk.city, chunk.province}:
+                scores.append(1.0)
+            elif any(p in f"{chunk.header}\n{self.opening(chunk.doc_id)}" for p in places):
+                scores.append(0.7)
+            elif chunk.region:
+                scores.append(-1.0)
+            else:
+                scores.append(0.0)
+        date = chunk.date or ""
+        if filters.date_from or filters.date_to:
+            if not date:
+                scores.append(0.0)
+            else:
+                inside = (not filters.date_from or date >= filters.date_from) and (
+                    not filters.date_to or date <= filters.date_to
+                )
+                scores.append(1.0 if inside else -1.0)
+        if filters.months:
+            scores.append(0.0 if not date else (1.0 if int(date[5:7]) in filters.months else -1.0))
+        if filters.meeting_number is not None:
+            if chunk.meeting_number is None:
+                scores.append(0.0)
+            else:
+                scores.append(1.0 if chunk.meeting_number == filters.meeting_number else -1.0)
+        if not scores:
+            return 0.0, False, False
+        mismatch = any(s < 0 for s in scores)
+        return sum(scores) / len(scores), mismatch, any(s > 0 for s in scores)
+
+    def _fill(self, exact: list[Hit], query: Query, strict: Any, k: int) -> list[Hit]:
+        """Exact lookups first, then plain hybrid candidates after them (never fewer than plain)."""
+        out = list(exact[:k])
+        if len(out) < k:
+            seen = {h.cid for h in out}
+            rest = [(cid, s) for cid, s in self.plain(query, CANDIDATES) if cid not in seen][: k - len(out)]
+            chunks = {c.cid: c for c in self.reader.chunks([cid for cid, _ in rest])}  # type: ignore[attr-defined]
+            for rank, (cid, _s) in enumerate(rest, len(out) + 1):
+                if cid in chunks:
+                    out.append(Hit(cid, chunks[cid], 0.0, plain_rank=rank))
+        return out
+
+    def meetings(self, query: Query, limit: int = 5000) -> list[Chunk]:
+        """The overviews of every meeting the question's place and dates allow (unknown passes,
+        contradicted metadata does not: a question about 姑苏区 orders 姑苏区's meetings)."""
+        strict = self._strict_where(query)
+        if strict is False:
+            return []
+        soft = self._soft_where(query)
+        where = soft if soft is not None else strict
+        chunks = self.reader.chunks(self.reader.overviews(where, limit))
+        places = self._place_surfaces(query)
+        kept = []
+        for chunk in chunks:
+            _agreement, mismatch, matched = self.agreement(query, chunk, places)
+            if not mismatch and (matched or not (query.filters.regions or query.filters.unknown_places)):
+                kept.append(chunk)
+        return kept
 
     def list_matches(self, query: Query, limit: int = 200) -> list[Hit]:
-        """Every chunk that covers the question's topic (for «哪些会议…» questions), best first."""
-        if query.filters.matches_nothing:
+        """Every chunk that speaks about the question's topic (for «哪些会议…» questions), best first.
+
+        A chunk is listed when it holds the topic's words (any one of alternatives joined by 或/和),
+        or when it is among the plain hybrid candidates and close to the question in meaning.
+        """
+        strict = self._strict_where(query)
+        if strict is False:
             return []
-        where = self.reader.restrict(query.filters)
-        if self.reader.matches_none(where):
-            return []
+        soft = self._soft_where(query)
+        where = soft if soft is not None else strict
         words = self.topic_words(query)
         if not words:
             # No topic: the filters pick meetings; their items are the agenda.
             if where is None:
                 return []
             cids = self.reader.agenda(where, max_documents=20)
-            return [Hit(c.cid, c, 1.0, coverage=1.0) for c in self.reader.chunks(cids)]  # type: ignore[attr-defined]
-        weights = [self._idf(w) for w in words]
-        candidates = self.reader.text_search(" ".join(words), 5000, where)
+            hits = [Hit(c.cid, c, 1.0, coverage=1.0) for c in self.reader.chunks(cids)]  # type: ignore[attr-defined]
+            places = self._place_surfaces(query)
+            for hit in hits:
+                hit.agreement, hit.mismatch, hit.matched = self.agreement(query, hit.chunk, places)
+            return [h for h in hits if not h.mismatch]
+        groups = topic_groups(query, words)
+        needed = [w for group in groups for w in group]
+        candidates = self.reader.text_search(" ".join(needed), 5000, where)
         chunks = {c.cid: c for c in self.reader.chunks([cid for cid, _ in candidates])}  # type: ignore[attr-defined]
-        hits = []
+        places = self._place_surfaces(query)
+        hits: dict[int, Hit] = {}
         for cid, score in candidates:
             chunk = chunks.get(cid)
             if chunk is None:
                 continue
-            cov = coverage(words, weights, f"{chunk.header}\n{chunk.norm}", partial=False)
-            if cov >= 0.999:
-                hits.append(Hit(cid, chunk, score, lexical=score, coverage=cov))
-        hits.sort(key=lambda h: (-h.score, h.cid))
-        return hits[:limit]
+            text = f"{chunk.header}\n{chunk.norm}"
+            if all(any(w in text for w in group) for group in groups):
+                agreement, mismatch, matched = self.agreement(query, chunk, places)
+                if not mismatch:
+                    hits[cid] = Hit(
+                        cid, chunk, score, lexical=score, coverage=1.0, agreement=agreement, matched=matched
+                    )
+        ranked = sorted(hits.values(), key=lambda h: (-h.score, h.cid))
+        return ranked[:limit]
 
     def _lookup(self, query: Query, where: Any) -> list[Hit]:
         """Where a document number or a pasted sentence comes from."""
@@ -194,11 +434,12 @@ class Searcher:
         candidates = self.reader.text_search(needle, 50, where)
         hits = []
         for chunk in self.reader.chunks([cid for cid, _ in candidates]):
-            if needle in _core(chunk.norm):
+            if needle in _core(f"{chunk.norm}{chunk.title or ''}"):
                 hits.append(Hit(chunk.cid, chunk, 10.0, coverage=1.0, exact=True))  # type: ignore[attr-defined]
         return hits
 
-    def _idf(self, word: str) -> float:
+    def idf(self, word: str) -> float:
+        """The inverse document frequency of a word in this index (bigrams' idf for unknown words)."""
         idf = self.reader.bm25.idf_of(word)
         if idf:
             return idf
@@ -206,6 +447,34 @@ class Searcher:
         grams = ["#" + word[i : i + 2] for i in range(len(word) - 1)]
         values = [self.reader.bm25.idf_of(g) for g in grams]
         return max(values) if values and max(values) > 0 else float(self.reader.bm25.idf.max(initial=1.0))
+
+    _idf = idf  # the answerer's older name
+
+
+def topic_groups(query: Query, words: list[str]) -> list[list[str]]:
+    """Topic words as groups of alternatives: «养老机构或养老服务» → [[养老机构, 养老服务]] style.
+
+    Words joined by 或/或者/和/及/与/、 in the question are alternatives of one group (a list
+    question asks for meetings about either); every other word is a group of its own.
+    """
+    groups: list[list[str]] = []
+    used: set[str] = set()
+    for match in re.finditer(r"([\u4e00-\u9fff]{2,12})(?:或者|或|以及|及|和|与|、)([\u4e00-\u9fff]{2,12})", query.norm):
+        left = [w for w in words if w in match.group(1)]
+        right = [w for w in words if w in match.group(2)]
+        # 养老机构或养老服务 → 养老 | 机构, 服务: the shared head (养老) is the topic itself.
+        shared = [w for w in left if w in right]
+        if shared:
+            groups.append(shared)
+            used.update(left + right)
+        elif left and right:
+            groups.append([left[-1], right[-1]])
+            used.update(left + right)
+    for word in words:
+        if word not in used:
+            groups.append([word])
+    # A list keeps its distinctive words: drop the weakest groups when there are many.
+    return groups[:3]
 
 
 def _core(text: str) -> str:

