@@ -36,7 +36,8 @@ else:
         d = documents[0]
         result = f"{len(d.chunks)} chunks of {len(d.meeting.text):,} characters; {len(d.notices)} warnings"
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process's peak RSS (ru_maxrss would keep the forking parent's peak).
+peak = int(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM"))) / 1024
 child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({"result": result, "seconds": seconds, "peak_mb": peak, "child_peak_mb": child}))
 """
