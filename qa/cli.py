@@ -43,21 +43,22 @@ def _expand(paths: Sequence[str]) -> list[tuple[Path, bool]]:
 
 
 def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.minutes import parse_file
+    from qa.minutes import parse_meetings
     from qa.sources import SourceError
 
     failures = 0
     results = []
     for path, _explicit in _expand(args.files):
         try:
-            meeting = parse_file(path)
+            meetings = parse_meetings(path)  # a page reporting two meetings gives two (issue 12)
         except SourceError as exc:
             _err(str(exc))
             failures += 1
             continue
-        results.append(meeting)
+        results.extend(meetings)
         if not args.json:
-            _print_meeting(meeting)
+            for meeting in meetings:
+                _print_meeting(meeting)
     if args.json:
         json.dump([m.to_dict(with_text=args.text) for m in results], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -69,11 +70,15 @@ def _print_meeting(meeting) -> None:
     from rich.table import Table
 
     console = Console()
-    table = Table(title=meeting.source, show_header=False, title_justify="left")
+    title = f"{meeting.source} #{meeting.part}" if meeting.part else meeting.source
+    table = Table(title=title, show_header=False, title_justify="left")
     for key in ("region", "meeting", "date", "chair", "chair_title", "doc_number", "issuer", "title"):
         value = getattr(meeting, key)
         if key == "date" and value and meeting.date_inferred:
-            value += " (推断)"
+            value += f" (推断：{meeting.date_inferred_from})" if meeting.date_inferred_from else " (推断)"
+        if key == "date" and not value and meeting.date_partial:
+            month, day = meeting.date_partial.split("-")
+            value = f"{int(month)}月{int(day)}日（原文未注明年份）"
         table.add_row(key, str(value) if value is not None else "—")
     console.print(table)
     for item in meeting.items:
@@ -226,6 +231,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     except (StoreError, EmbedderError) as exc:
         _err(str(exc))
         return 1
+    llm = None
+    if args.llm:
+        from qa.llm import llm_from_settings
+
+        llm = llm_from_settings(settings)
+        if llm is None:
+            _err("--llm: no LLM configured (set QA_LLM_BASE_URL and QA_LLM_MODEL); extractive answer only")
     explicit = None
     if args.region or args.date_from or args.date_to or args.meeting_number:
         explicit = Filters(
@@ -236,11 +248,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         )
     questions = [args.question] if args.question else None
     if questions is None:
-        if not args.json:
-            _err("give a question, or use --json to read questions from stdin, one per line")
+        if not (args.json or args.format):
+            _err("give a question, or use --json (or --format) to read questions from stdin, one per line")
+            assistant.close()
             return 2
         questions = (line.strip() for line in sys.stdin)
     failures = 0
+    exported: list[dict] = []
     try:
         for question in questions:
             if not question:
@@ -251,11 +265,21 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 _err(str(exc))
                 failures += 1
                 continue
-            if args.json:
-                sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+            generated = llm.answer(answer, assistant.reader.document) if llm and not args.format else None
+            if generated is not None and not generated.shown:
+                _err(f"--llm: {generated.note}")
+            if args.format:
+                exported.append(answer.to_dict())
+            elif args.json:
+                data = answer.to_dict()
+                if generated is not None:
+                    data["llm"] = generated.to_dict()
+                sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
                 sys.stdout.flush()
             else:
-                _print_answer(answer)
+                _print_answer(answer, generated)
+        if args.format:
+            return _write_export(exported, args.format, args.output, assistant.reader.document)
     except StoreError as exc:  # a Milvus server that went away mid-session
         _err(str(exc))
         return 1
@@ -264,12 +288,74 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 2 if failures else 0
 
 
-def _print_answer(answer) -> None:
+def _write_export(answers: list[dict], fmt: str, output: str | None, lookup=None) -> int:
+    """Write answers as CSV or Word to ``output`` (CSV: stdout when no file is named)."""
+    from qa.export import FORMATS
+
+    data = FORMATS[fmt](answers, lookup=lookup)
+    if output is None or output == "-":
+        if fmt == "docx" and sys.stdout.isatty():
+            _err("--format docx: name a file with --output (a Word file is not for the terminal)")
+            return 2
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    try:
+        Path(output).write_bytes(data)
+    except OSError as exc:
+        _err(f"{output}: cannot write ({exc.strerror or exc})")
+        return 1
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Answers of a question file (or a saved conversation's answers) as a CSV or Word report."""
+    from qa.api import open_assistant
+    from qa.embed import EmbedderError
+    from qa.export import ExportError, load_export_input
+    from qa.store import StoreError
+
+    fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "")
+    if fmt not in ("csv", "docx"):
+        _err("choose --format csv or docx (or name an --output ending in .csv or .docx)")
+        return 2
+    try:
+        questions, answers = load_export_input(args.input)
+    except ExportError as exc:
+        _err(str(exc))
+        return 1
+    if not questions:  # a saved conversation: its answers exactly as they were given, no index needed
+        return _write_export(answers, fmt, args.output)
+    settings = _settings_from(args, settings)
+    try:
+        assistant = open_assistant(settings)
+    except (StoreError, EmbedderError) as exc:
+        _err(str(exc))
+        return 1
+    try:
+        previous = None
+        for question in questions:
+            # A question file reads like a conversation: follow-ups («那太仓呢？») take the one before.
+            answers.append(assistant.ask(question, k=args.k, previous=previous).to_dict())
+            previous = answers[-1].get("interpreted_as") or question
+        return _write_export(answers, fmt, args.output, assistant.reader.document)
+    except StoreError as exc:
+        _err(str(exc))
+        return 1
+    finally:
+        assistant.close()
+
+
+def _print_answer(answer, generated=None) -> None:
     from rich.console import Console
     from rich.markup import escape
 
     console = Console()
     console.print(escape(answer.answer))
+    if generated is not None and generated.shown:
+        # Labelled as generated: its quotes were checked against the passages, the prose was not.
+        console.print(f"\n[bold]生成的回答[/bold] [dim]({escape(generated.model)}，引文已逐字核对)[/dim]")
+        console.print(escape(generated.text or ""))
     if answer.citations:
         console.print()
     for citation in answer.citations:
@@ -332,11 +418,19 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.mcp import serve_stdio
+
+    return serve_stdio(_settings_from(args, settings))
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from qa.web import serve
 
     settings = _settings_from(args, settings)
-    return int(serve(settings, host=args.host, port=args.port) or 0)
+    if args.read_only:
+        settings = settings.with_overrides(read_only=True)
+    return int(serve(settings, host=args.host, port=args.port, mcp=args.mcp) or 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -438,7 +532,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date-to", type=_iso_date, help="only meetings on or before YYYY-MM-DD")
     p.add_argument("--meeting-number", type=_bounded_int(1, 10_000), help="only the meeting with this number")
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
+    p.add_argument(
+        "--llm",
+        action="store_true",
+        help="also an LLM-written answer whose quotes are verified (needs QA_LLM_BASE_URL, QA_LLM_MODEL)",
+    )
+    p.add_argument("--format", choices=["csv", "docx"], help="write the answers as CSV (Excel) or a Word report")
+    p.add_argument("--output", help="with --format: the file to write (CSV: default stdout)")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("export", help="answer a question file (or take a saved conversation) into CSV or Word")
+    p.add_argument(
+        "input", help="questions (.txt one per line, .jsonl with 'question'/'q') or a conversation .json of answers"
+    )
+    index_options(p)
+    p.add_argument("--k", type=_bounded_int(1, 50), default=5, help="citations per answer (1-50, default 5)")
+    p.add_argument("--format", choices=["csv", "docx"], help="report format (default: from --output's suffix)")
+    p.add_argument("--output", required=True, help="file to write ('-' for stdout)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("eval", help="Recall@1/@5, MRR and answer accuracy on a question file")
     p.add_argument("questions", help="JSON-lines file (format of data/eval/dev_questions.jsonl)")
@@ -462,11 +573,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_eval)
 
+    p = sub.add_parser("mcp", help="serve search_minutes, ask and get_document as MCP tools over stdio")
+    index_options(p)
+    p.set_defaults(func=cmd_mcp)
+
     p = sub.add_parser("serve", help="start the web assistant (Gradio)")
     index_options(p)
     p.add_argument("--source", help="folder to index on first start when there is no index (default: data/minutes)")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=_bounded_int(1, 65535), default=7860, help="port (default 7860)")
+    p.add_argument("--mcp", action="store_true", help="also serve the MCP tools at /gradio_api/mcp/ (read-only)")
+    p.add_argument(
+        "--read-only",
+        action="store_true",
+        help="asking only: uploads, deletes and rebuilds refused (also QA_READ_ONLY=1; QA_ADMIN_TOKEN guards them)",
+    )
     p.set_defaults(func=cmd_serve)
     return parser
 
@@ -479,7 +600,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-    except SettingsError as exc:
+    except SettingsError as exc:  # a malformed environment variable, named in the message
         _err(str(exc))
         return 2
     try:

@@ -17,6 +17,12 @@ package reads ``os.environ`` for settings.
 | QA_BACKEND          | faiss (reads: the index's)    | ``faiss`` or ``milvus``: where vectors and terms live |
 | QA_MILVUS_URI       | (index dir)/milvus.db         | Milvus URI (file for milvus-lite, or http://host)   |
 | QA_MILVUS_TOKEN     | (none)                        | Milvus token ``user:password`` or API key (server)  |
+| QA_LLM_BASE_URL     | (none: no LLM answer)         | OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 |
+| QA_LLM_MODEL        | (none: no LLM answer)         | model name at that endpoint, e.g. qwen2.5:7b         |
+| QA_LLM_API_KEY      | (none)                        | API key for the endpoint (never logged or recorded)  |
+| QA_LLM_TIMEOUT      | 30                            | seconds before the LLM answer is given up            |
+| QA_READ_ONLY        | (off)                         | web app: asking only, library changes refused (1/0)  |
+| QA_ADMIN_TOKEN      | (none)                        | web app: token that library changes must give        |
 
 Values are checked when loaded (:class:`SettingsError`: one line naming the variable and the allowed
 values). ``QA_FAILPOINT`` is no setting: crash tests use it to kill a writer at an instant
@@ -25,7 +31,8 @@ values). ``QA_FAILPOINT`` is no setting: crash tests use it to kill a writer at 
 The backend and the Milvus URI of an index are recorded in it: a build without ``QA_BACKEND``
 keeps the index's backend (a new index: faiss), and reads and updates use what is recorded;
 ``QA_MILVUS_URI`` given for a read overrides the recorded URI (a server that moved). The token is
-never recorded.
+never recorded. The LLM answer (:mod:`qa.llm`) is off unless both QA_LLM_BASE_URL and QA_LLM_MODEL
+are set; its API key is kept out of ``repr`` and never written anywhere.
 """
 
 from __future__ import annotations
@@ -65,6 +72,12 @@ class Settings:
     backend: str | None = None  # None: the index's own; faiss for a new index
     milvus_uri: str | None = None  # None: the index's own; <index>/milvus.db (milvus-lite) for a new one
     milvus_token: str | None = None
+    llm_base_url: str | None = None  # None: no LLM answer (qa.llm)
+    llm_model: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)  # never shown or recorded
+    llm_timeout: float = 30.0
+    read_only: bool = False  # web app: library changes refused
+    admin_token: str | None = None  # web app: library changes need this token
 
     def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with every non-None value in ``changes`` applied."""
@@ -121,4 +134,34 @@ def load_settings() -> Settings:
         backend=_choice_env("QA_BACKEND", BACKENDS, None),
         milvus_uri=_env("QA_MILVUS_URI"),
         milvus_token=_env("QA_MILVUS_TOKEN"),
+        llm_base_url=_env("QA_LLM_BASE_URL"),
+        llm_model=_env("QA_LLM_MODEL"),
+        llm_api_key=_env("QA_LLM_API_KEY"),
+        llm_timeout=_seconds("QA_LLM_TIMEOUT", 30.0),
+        read_only=_flag("QA_READ_ONLY"),
+        admin_token=_env("QA_ADMIN_TOKEN"),
     )
+
+
+def _seconds(name: str, default: float) -> float:
+    """A number of seconds from the environment, above 0 and at most 600 (SettingsError naming it otherwise)."""
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        seconds = float(raw.strip())
+    except ValueError:
+        seconds = None
+    if seconds is None or not 0 < seconds <= 600:
+        raise SettingsError(f"{name}={raw!r} is not allowed: give a number of seconds above 0, at most 600")
+    return seconds
+
+
+def _flag(name: str) -> bool:
+    """A yes/no variable: 1/true/yes/on or 0/false/no/off (SettingsError naming it otherwise)."""
+    value = (_env(name, "0") or "0").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={value!r} is not allowed: give 1/true/yes/on or 0/false/no/off")

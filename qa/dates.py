@@ -164,15 +164,7 @@ def resolve(mention: DateMention, reference: date | None, year_hint: int | None)
         return reference, True
     candidates: list[tuple[int | None, int, int]] = []
     if kind.startswith("broken:"):
-        digits = kind.split(":", 1)[1]
-        year = None
-        if len(digits) >= 6:
-            year, digits = int(digits[:4]), digits[4:]
-        for cut in range(1, len(digits)):
-            mo, d = int(digits[:cut]), int(digits[cut:])
-            leading_zero_day = digits[cut] == "0" and len(digits[cut:]) != 2
-            if not leading_zero_day and 1 <= mo <= 12 and 1 <= d <= 31 and _valid(year, mo, d):
-                candidates.append((year, mo, d))
+        candidates = broken_readings(kind.split(":", 1)[1])
     elif kind == "day":
         if reference is None:
             return None, True
@@ -200,6 +192,20 @@ def resolve(mention: DateMention, reference: date | None, year_hint: int | None)
     return (best[0], True) if best else (None, True)
 
 
+def broken_readings(digits: str) -> list[tuple[int | None, int, int]]:
+    """(year, month, day) readings of a date whose 年/月 a website dropped: 1123 → 11-23; 111 → 1-11 or 11-1."""
+    year = None
+    if len(digits) >= 6:
+        year, digits = int(digits[:4]), digits[4:]
+    out: list[tuple[int | None, int, int]] = []
+    for cut in range(1, len(digits)):
+        mo, d = int(digits[:cut]), int(digits[cut:])
+        leading_zero_day = digits[cut] == "0" and len(digits[cut:]) != 2
+        if not leading_zero_day and 1 <= mo <= 12 and 1 <= d <= 31 and _valid(year, mo, d):
+            out.append((year, mo, d))
+    return out
+
+
 def _year_for(month: int, day: int, reference: date | None, year_hint: int | None) -> int | None:
     if year_hint:
         return year_hint
@@ -220,8 +226,16 @@ _PLENUM_YEARS = {
 }
 _NPC = re.compile(r"(十二|十三|十四|十五)届全国人大([一二三四五])次会议")
 _NPC_FIRST = {"十二": 2013, "十三": 2018, "十四": 2023, "十五": 2028}
-_PLAN_END = re.compile(r"[“\"]?(十三五|十四五|十五五)[”\"]?(?:规划)?(?:圆满)?收官")
+# «十四五收官之年», «确保“十四五”圆满收官» speak of the plan's last year as the current one;
+# «“十四五”圆满收官» looked back on (a January review) dates nothing (issue 12, class 5).
+_PLAN_END = re.compile(
+    r"(?:保证|确保|力争|奋力|决战|全力|推动|实现(?!了))[^,。;]{0,8}?[“\"]?(十三五|十四五|十五五)[”\"]?(?:规划)?(?:的)?"
+    r"(?:圆满|胜利|高质量)?收官|[“\"]?(十三五|十四五|十五五)[”\"]?(?:规划)?(?:的)?收官(?:之年|年)"
+)
 _PLAN_END_YEARS = {"十三五": 2020, "十四五": 2025, "十五五": 2030}
+_PLAN_START = re.compile(
+    r"[“\"]?(十三五|十四五|十五五)[”\"]?(?:规划)?[^,。;]{0,4}?(?:开局(?:之年|年|良好)|良好开局)"
+)
 _NEW_YEAR = re.compile(rf"([{CN_NUM}]{{4}}|\d{{4}})年新年贺词")
 _YEAR = re.compile(r"(?<![\d\-—~至到])((?:19|20)\d{2})\s*(?:年|-度|年度)(?![\d\-—~至到]*远景)")
 
@@ -239,7 +253,10 @@ def event_year(text: str) -> int | None:
         if first and session:
             years.append(first + session - 1)
     for m in _PLAN_END.finditer(text):
-        years.append(_PLAN_END_YEARS[m.group(1)])
+        years.append(_PLAN_END_YEARS[m.group(1) or m.group(2)])
+    # «十四五开局之年»: the plan's first year (issue 12, class 1). «为十五五开好局» prepares it: no year.
+    for m in _PLAN_START.finditer(text):
+        years.append(_PLAN_END_YEARS[m.group(1)] - 4)
     for m in _NEW_YEAR.finditer(text):
         value = cn_to_int(m.group(1))
         if value:
@@ -259,3 +276,69 @@ def mentioned_year(text: str, not_after: int) -> int | None:
         if 1990 <= year <= not_after:
             counts[year] += 1
     return max(counts) if counts else None
+
+
+# ---------------------------------------------------------------------------------------------
+# dates outside the text: URLs and file names (issue 12, class 1)
+# ---------------------------------------------------------------------------------------------
+
+# /202210/, /2022-09/28/, t20221124_, /2026-01-21/, /2019/01/06/, _20230405.: a date path in a URL
+# or a file name; month (and day) must be valid. A year and month alone stand for that month.
+_PATH_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})[-_/.]?(0[1-9]|1[0-2])(?:[-_/.]?(0[1-9]|[12]\d|3[01]))?(?!\d)"
+)
+_URL = re.compile(r"https?://[^\s\"'<>，。]+")
+
+
+def path_dates(text: str) -> list[date]:
+    """Dates written in a URL path or a file name; a year-month counts as the month's last day."""
+    out: list[date] = []
+    for m in _PATH_DATE.finditer(text):
+        year, month = int(m.group(1)), int(m.group(2))
+        last_day = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+        day = int(m.group(3)) if m.group(3) else last_day
+        if _valid(year, month, day):
+            out.append(date(year, month, day))
+    return out
+
+
+def urls(text: str) -> list[str]:
+    """The web addresses written in a text."""
+    return _URL.findall(text)
+
+
+# A year the agenda names as its own period is evidence for the meeting's year; a year the
+# agenda looks back on is not (issue 12, class 5: «2021年…综合考核» in a 2025 meeting).
+# - progress reports («2024年上半年», «一季度») date the meeting in that year;
+# - plans («2015年…计划(草案)», «2026年民生实事», «2025年防洪应急预案», «2024年度…工程») are drafted
+#   for the coming year late in the year before, so they count only for meetings before October;
+# - a review («2014年…执行情况», «对2011年…作了全面总结») dates an early-year meeting (January to
+#   March, when reviews and plans go to the people's congress) in the year after.
+_YEAR_AT = re.compile(r"(?<![\d\-—~至到])((?:19|20)\d{2})\s*年(?!\s*[\d\-—~至到]{0,6}年)")
+_REPORT_WORDS = re.compile(
+    r"^(?:度)?(?:全[省市区县旗州]|全年)?\s*(?:上半年|一季度|第一季度|前三季度|前两个月|1-\d月|1—\d月)"
+)
+_REVIEW_WORDS = re.compile(r"执行情况|完成情况|工作总结|全面总结|总结了|考核|回顾|决算")
+_PLAN_WORDS = re.compile(
+    r"草案|计划|预算|目标任务|总体要求|工作要点|重点工作|民生实事|预案|任务|工程|项目|防汛|抗旱|汛期"
+)
+
+
+def current_year(text: str, not_after: int, month: int | None) -> int | None:
+    """The meeting's year as the agenda's own periods give it, if they agree; else None."""
+    candidates: set[int] = set()
+    mentions = list(_YEAR_AT.finditer(text))
+    for k, m in enumerate(mentions):
+        year = int(m.group(1))
+        # The phrase the year belongs to: up to the next year or clause boundary.
+        stop = mentions[k + 1].start() if k + 1 < len(mentions) else len(text)
+        phrase = re.split(r"[,。;]", text[m.end() : min(stop, m.end() + 40)])[0]
+        if _REPORT_WORDS.match(phrase):
+            candidates.add(year)
+        elif _REVIEW_WORDS.search(phrase):
+            if month is not None and month <= 3:
+                candidates.add(year + 1)
+        elif _PLAN_WORDS.search(phrase) and month is not None and month < 10:
+            candidates.add(year)
+    candidates = {y for y in candidates if 1990 <= y <= not_after}
+    return candidates.pop() if len(candidates) == 1 else None

@@ -25,7 +25,7 @@ import contextlib
 import hashlib
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,15 +97,38 @@ class Library:
 
     # ---- operations (each takes the writer the front end opened) -----------------------------
 
+    @property
+    def corrections_dir(self) -> Path:
+        """Fields a person corrected in the upload preview, one ``<name>.json`` per upload (the web app
+        writes them; a folder, so never taken for an upload)."""
+        return self.uploads_dir / ".corrections"
+
+    def corrections(self) -> dict[str, dict]:
+        """The kept corrections: upload name → corrected fields (unreadable files are skipped)."""
+        import json
+
+        out: dict[str, dict] = {}
+        if self.corrections_dir.is_dir():
+            for path in self.corrections_dir.glob("*.json"):
+                with contextlib.suppress(OSError, ValueError):
+                    out[path.name[: -len(".json")]] = json.loads(path.read_text(encoding="utf-8"))
+        return out
+
     def build(self, writer: IndexWriter, source: Path | str) -> WriteReport:
-        """A fresh index of ``source`` plus every kept upload, in one generation."""
-        return writer.build(source, uploads=self.kept())
+        """A fresh index of ``source`` plus every kept upload (with its corrections), in one generation."""
+        return writer.build(source, uploads=self.kept(), corrections=self.corrections())
 
     def update(self, writer: IndexWriter, source: Path | str | None = None) -> WriteReport:
         """Bring the index up to date with its folder; kept uploads missing from it are added back."""
-        return writer.update(source, uploads=self.kept())
+        return writer.update(source, uploads=self.kept(), corrections=self.corrections())
 
-    def add(self, writer: IndexWriter, files: Sequence[tuple[str, bytes]], isolate: bool = True) -> WriteReport:
+    def add(
+        self,
+        writer: IndexWriter,
+        files: Sequence[tuple[str, bytes]],
+        corrections: Mapping[str, Mapping[str, object]] | None = None,
+        isolate: bool = True,
+    ) -> WriteReport:
         """Index uploaded files (name, bytes) and keep their originals; bad files are reported.
 
         With ``isolate``, each file is first parsed in a child process with a memory ceiling: a
@@ -124,7 +147,7 @@ class Library:
             for name, data in files:
                 _write_file(incoming / name, data)
             try:
-                report = writer.add_files(files)
+                report = writer.add_files(files, corrections)
             finally:
                 self._settle()
         report.errors[:0] = refused
@@ -135,6 +158,7 @@ class Library:
         report = writer.remove_documents(doc_ids)
         for doc_id in doc_ids:
             (self.uploads_dir / doc_id).unlink(missing_ok=True)
+            (self.corrections_dir / f"{doc_id}.json").unlink(missing_ok=True)
         return report
 
     def preview(self, files: Sequence[tuple[str, bytes]], known: set[str] = frozenset()) -> list[dict]:  # type: ignore[assignment]

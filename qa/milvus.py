@@ -56,7 +56,7 @@ import re
 import threading
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -675,19 +675,29 @@ class MilvusIndexWriter(IndexWriter):
 
     # ---- public operations: connected for their duration ------------------------------------
 
-    def build(self, source_dir: Path | str, uploads: Sequence[tuple[str, Path | bytes]] = ()) -> WriteReport:
+    def build(
+        self,
+        source_dir: Path | str,
+        uploads: Sequence[tuple[str, Path | bytes]] = (),
+        corrections: Mapping[str, Mapping[str, object]] | None = None,
+    ) -> WriteReport:
         with self._connected():
-            return super().build(source_dir, uploads)
+            return super().build(source_dir, uploads, corrections)
 
     def update(
-        self, source_dir: Path | str | None = None, uploads: Sequence[tuple[str, Path | bytes]] = ()
+        self,
+        source_dir: Path | str | None = None,
+        uploads: Sequence[tuple[str, Path | bytes]] = (),
+        corrections: Mapping[str, Mapping[str, object]] | None = None,
     ) -> WriteReport:
         with self._connected(check=True):
-            return super().update(source_dir, uploads)
+            return super().update(source_dir, uploads, corrections)
 
-    def add_files(self, files: Sequence[tuple[str, bytes]]) -> WriteReport:
+    def add_files(
+        self, files: Sequence[tuple[str, bytes]], corrections: Mapping[str, Mapping[str, object]] | None = None
+    ) -> WriteReport:
         with self._connected(check=True):
-            return super().add_files(files)
+            return super().add_files(files, corrections)
 
     def remove_documents(self, doc_ids: Sequence[str]) -> WriteReport:
         with self._connected(check=True):

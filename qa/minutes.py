@@ -13,9 +13,21 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
-from qa.dates import CN_NUM, DateMention, cn_to_int, event_year, find_dates, mentioned_year, resolve
+from qa.dates import (
+    CN_NUM,
+    DateMention,
+    broken_readings,
+    cn_to_int,
+    current_year,
+    event_year,
+    find_dates,
+    path_dates,
+    resolve,
+    urls,
+)
 from qa.normalize import Normalized, normalize
 from qa.regions import infer_region, own_government_kind
 from qa.sources import SourceText, read_source
@@ -73,6 +85,12 @@ class Meeting:
     meeting_number: int | None = None
     date: str | None = None
     date_inferred: bool = False
+    # The month and day as the page writes them when it gives no year («08-15»), kept even when
+    # no year can be completed (issue 12, class 1); None when the page wrote the year.
+    date_partial: str | None = None
+    # What a year (or other part) that the page's date line omits was taken from, e.g. 「发布日期」,
+    # 「网址中的日期」, 「会议名称中的年份」; None when the date was written in full.
+    date_inferred_from: str | None = None
     time_of_day: str | None = None
     chair: str | None = None
     chair_title: str | None = None
@@ -82,6 +100,8 @@ class Meeting:
     issued: str | None = None
     published: str | None = None
     format: str = "txt"
+    # Which meeting of its file this is (1, 2 …) when the file reports several; None for one.
+    part: int | None = None
     items: list[AgendaItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     text: str = field(default="", repr=False)  # the original text
@@ -101,20 +121,91 @@ class Meeting:
         parts = [self.region or "", self.meeting or "常务会议"]
         if self.date:
             parts.append(f"({self.date})")
+        elif self.date_partial:  # «(8月15日，原文未注明年份)»
+            month, day = (int(x) for x in self.date_partial.split("-"))
+            parts.append(f"({month}月{day}日，原文未注明年份)")
         return " ".join(p for p in parts if p)
 
 
 def parse_file(path: Path | str) -> Meeting:
-    """Read and parse one file. Raises ``SourceError`` for unreadable input."""
+    """Read and parse one file (its first meeting). Raises ``SourceError`` for unreadable input."""
     return parse_source(read_source(path))
 
 
+def parse_meetings(path: Path | str) -> list[Meeting]:
+    """Read one file and parse every meeting it reports (issue 12, class 2).
+
+    A news page may carry several reports («又讯», a 党组会议 then a 常务会议, a weekly round-up):
+    each becomes its own Meeting with its own date, number, chair and items, all spans pointing
+    into the one original file. Raises ``SourceError`` for unreadable input.
+    """
+    return parse_source_meetings(read_source(path))
+
+
 def parse_source(source: SourceText) -> Meeting:
-    """Parse text already read from a file."""
-    norm = normalize(source.text, source.hints, wrapped=True if source.format == "pdf" else None)
-    meeting = Meeting(source=source.path, sha256=source.sha256, format=source.format, text=source.text)
-    _Parser(norm, meeting).run()
-    return meeting
+    """Parse text already read from a file: its first (usually only) meeting."""
+    return parse_source_meetings(source)[0]
+
+
+def parse_source_meetings(source: SourceText) -> list[Meeting]:
+    """Every meeting in text already read from a file (one for most files)."""
+    wrapped = True if source.format == "pdf" else None
+    norm = normalize(source.text, source.hints, wrapped=wrapped)
+    cuts = _meeting_starts(norm)
+    if len(cuts) <= 1:
+        meeting = Meeting(source=source.path, sha256=source.sha256, format=source.format, text=source.text)
+        _Parser(norm, meeting, source.meta_dates).run()
+        return [meeting]
+    bounds = [0] + [norm.to_original(c, c + 1)[0] for c in cuts[1:]] + [len(source.text)]
+    # The page's own lines before the first report's lead (title, publication line) date every report.
+    lines = norm.text[: cuts[1]].split("\n")
+    lead = next((k for k, line in enumerate(lines) if _opens_meeting(line)), 0)
+    # Not the first report's headline: it would name that report's government and chair.
+    page_lines = [line for line in lines[:lead] if re.search(r"发布|时间|日期|来源|\d{4}\s*[-/.年]", line)]
+    meetings = []
+    for part, (start, end) in enumerate(pairwise(bounds), 1):
+        piece = source.text[start:end]
+        # Later reports also get the page's furniture (its publication line, site name) as hints.
+        extra = [h for h in [*norm.hints, *page_lines] if h not in source.hints] if part > 1 else []
+        hints = list(dict.fromkeys([*source.hints, *extra]))
+        sub = normalize(piece, hints, wrapped=wrapped)
+        meeting = Meeting(source=source.path, sha256=source.sha256, format=source.format, text=piece, part=part)
+        _Parser(sub, meeting, source.meta_dates).run()
+        meeting.text = source.text
+        for item in meeting.items:
+            item.start, item.end = item.start + start, item.end + start
+            for sub_item in item.subitems:
+                sub_item.start, sub_item.end = sub_item.start + start, sub_item.end + start
+        meetings.append(meeting)
+    _share_between_parts(meetings)
+    return meetings
+
+
+def _share_between_parts(meetings: list[Meeting]) -> None:
+    """What one report of a page leaves out, another of the same government may say (class 2).
+
+    A 党组会议 report that names no place is the same government's as the 常务会议 report after it
+    when both speak of the same level (县政府 …); a report dated 4月18日 with no year shares the
+    year of a report of that page held the same day.
+    """
+    for m in meetings:
+        others = [o for o in meetings if o is not m]
+        kind = own_government_kind(m.text[m.items[0].start : m.items[-1].end]) if m.items else None
+        if m.region is None and kind:
+            for o in others:
+                o_kind = own_government_kind(o.text[o.items[0].start : o.items[-1].end]) if o.items else None
+                if o.region and o_kind == kind:
+                    m.region, m.city, m.province = o.region, o.city, o.province
+                    m.warnings = [w for w in m.warnings if "地区" not in w]
+                    m.warnings.append(f"地区：本页另一会议的地区（{o.region}，同为{kind}政府）")
+                    break
+        if m.date is None and m.date_partial:
+            for o in others:
+                if o.date and o.date[5:] == m.date_partial:
+                    m.date, m.date_inferred, m.date_inferred_from = o.date, True, "同页同日另一会议的日期"
+                    m.warnings = [w for w in m.warnings if "年份留空" not in w]
+                    m.warnings.append(f"会议日期：与本页另一会议同日，补全为 {m.date}")
+                    break
 
 
 def parse_text(text: str, source: str = "<text>") -> Meeting:
@@ -131,9 +222,10 @@ def parse_text(text: str, source: str = "<text>") -> Meeting:
 
 _HAN = r"\u4e00-\u9fff"
 NAME = rf"(?:[{_HAN}]{{2,8}}·[{_HAN}]{{2,8}}|[{_HAN}]{{2,3}})"
-_TITLE_WORD = r"(?:常务副(?:区|县|市|旗|州)长|副?(?:区|县|市|旗|州|镇|乡)长|主任|主席|书记|副书记)"
+# Heads of government at every level (issue 12, class 3): 省长, 盟长 as well as 区/县/市/旗/州长.
+_TITLE_WORD = r"(?:常务副(?:省|区|县|市|旗|州|盟)长|副?(?:省|区|县|市|旗|州|盟|镇|乡)长|主任|主席|书记|副书记)"
 _TITLE_CHAIN = (
-    rf"(?:[{_HAN}]{{0,14}}?(?:书记|主任|常委|委员|成员|区长|县长|市长|主席)[、,]\s*)*[{_HAN}]{{0,12}}?{_TITLE_WORD}"
+    rf"(?:[{_HAN}]{{0,14}}?(?:书记|主任|常委|委员|成员|区长|县长|市长|省长|旗长|州长|盟长|主席)[、,]\s*)*[{_HAN}]{{0,12}}?{_TITLE_WORD}"
 )
 # Between the chair's name and 主持: a place (在区政府817会议室) or a delegation (受市长委托).
 _BEFORE_CHAIR = r"(?:受[^,。;]{1,12}?委托)?(?:在[^,。;]{1,24})?"
@@ -149,10 +241,16 @@ _CHAIR_PATTERNS = [
 ]
 # A chair inside a relayed speech (传达学习习近平总书记主持召开…座谈会) is not ours.
 _RELAYED = re.compile(r"(传达|学习|贯彻|精神)[^。;]{0,12}$")
-_NOT_OURS = re.compile(r"^召开[^,。;]{0,40}?(座谈会|研讨会|专题会|政治局|中央|国务院|省委|省政府)")
+# …but a province's own 省政府常务会议 is its meeting (issue 12, class 3).
+_NOT_OURS = re.compile(
+    r"^召开[^,。;]{0,40}?(座谈会|研讨会|专题会|政治局|中央|国务院|省委|省政府(?![^,。;]{0,12}(?:常务会|第)))"
+)
 
+# The executive meeting of a government, or of a development zone's 管委会 (主任办公会议), the
+# zone's equivalent (issue 12, class 3).
+_EXEC = r"(?:常务会议?|主任办公会议?)"
 _MEETING = re.compile(
-    rf"(?:第\s*)?(?P<num>\d+|[{CN_NUM}]+)\s*次\s*(?:[区县市旗]?(?:人民)?政府|政府|[区县市]政府)?\s*常务会议?"
+    rf"(?:第\s*)?(?P<num>\d+|[{CN_NUM}]+)\s*次\s*(?:[区县市旗]?(?:人民)?政府|政府|[区县市]政府)?\s*{_EXEC}"
 )
 _BAD_BEFORE_NUM = re.compile(r"[下上本该每这此前后]$")
 _YEAR_OF_MEETING = re.compile(
@@ -218,9 +316,12 @@ _CLAUSE = re.compile(
 _SUMMARY = re.compile(r"上述(?:议题|事项)|共(?:研究|讨论|审议)[^。;]{0,8}(?:\d+|[一二三四五六七八九十]+)(?:项|个)议题")
 # The sentence that opens the minutes: the meeting being held, chaired, or numbered.
 _OPENING = re.compile(
-    r"(主持|召开|举行)[^。;]{0,40}常务会议?|常务会议?[^。;]{0,12}(召开|举行|开始)|"
-    rf"第?[\d{CN_NUM}]{{1,5}}(?:届[\d{CN_NUM}]{{1,5}})?次[^。;]{{0,10}}常务会议?"
+    rf"(主持|召开|举行)[^。;]{{0,40}}{_EXEC}|{_EXEC}[^。;]{{0,12}}(召开|举行|开始)|"
+    rf"第?[\d{CN_NUM}]{{1,5}}(?:届[\d{CN_NUM}]{{1,5}})?次[^。;]{{0,10}}{_EXEC}"
 )
+# The labelled block of a 政务公开 record (索引号 / 发布机构 / 内容概述 …) names the meeting but is
+# not its opening sentence (issue 12: pages from places not seen).
+_PUBLIC_RECORD = re.compile(r"索\s*引\s*号|信息名称|发布机构|公开方式|内容概述|主题分类")
 _CHAIR_SPEECH = re.compile(rf"^(?!会议|会上)[{_HAN}]{{2,4}}(?:在会上|在讲话中)?(?:强调|指出|要求)")
 _CHRONICLE = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月份?大事记")
 _ENTRY = re.compile(r"^([1-9]|[12]\d|3[01])(?![\d年月日号次届%.])\s*(?=[\u4e00-\u9fff]|(?:19|20)\d{2}年)")
@@ -239,6 +340,78 @@ _SURNAMES = set(
 _UNIT_END = set("局委办院会部厅处科室所站队心团司道镇乡区县市社联校馆场行组协署台关城专进盟网厂园库仓导")
 
 
+# Where a page's next report starts (issue 12, class 2): «又讯», «另讯», or a paragraph that
+# opens a meeting of its own — its date, then the meeting held or chaired — after the first
+# report's body. A 党组会议 held before the 常务会议 is a meeting too; «党组会议暨常务会议» is one.
+_NEXT_REPORT = re.compile(r"^[【\[(]?(?:又讯|另讯|又讯:|本报又讯)[】\])]?")
+_PARTY_MEETING = re.compile(
+    r"(主持|召开|举行)[^。;]{0,40}党组(?:\(扩大\))?会议(?![^。;]{0,30}(?:暨|和|及|并)[^。;]{0,20}常务会)"
+)
+
+
+def _opens_meeting(text: str) -> bool:
+    """A paragraph that reports a meeting being held: «6月3日，区长…主持召开区政府第12次常务会议»."""
+    head = text[:120]
+    if _is_title(text) or _PUBLIC_RECORD.search(head):
+        return False
+    if not (_OPENING.search(head) or _PARTY_MEETING.search(head)):
+        return False
+    if re.match(r"^(?:会议|会上|与会|在|此前|之前|针对|按照|根据)", text):
+        return False  # a matter of the current report: «会议传达学习了4月8日省政府常务会议精神»
+    anchor = re.search(r"主持|召开|举行", head)
+    before = head[: anchor.start()] if anchor else head
+    if re.search(r"传达|学习|贯彻|落实|精神|关于", before):
+        return False  # a meeting relayed, not held
+    dates = find_dates(before)
+    return bool(dates) and dates[0].start < 30
+
+
+def _report_key(text: str) -> tuple[tuple[int | None, int | None], int | None, bool]:
+    """(month, day), meeting number and whether it is a 党组会议: a new meeting or a restatement?"""
+    dates = find_dates(text[:60])
+    when = (dates[0].month, dates[0].day) if dates else (None, None)
+    number = None
+    for match in _MEETING.finditer(text):
+        number = cn_to_int(match.group("num"))
+        break
+    return when, number, bool(_PARTY_MEETING.search(text[:120])) and not _OPENING.search(text[:120])
+
+
+def _meeting_starts(norm: Normalized) -> list[int]:
+    """Normalised offsets where each meeting's report starts; one entry for a single meeting."""
+    paras: list[tuple[int, str]] = []
+    pos = 0
+    for line in norm.text.split("\n"):
+        if line.strip():
+            paras.append((pos, line))
+        pos += len(line) + 1
+    starts: list[int] = []
+    last = -1  # index of the paragraph opening the current report
+    for i, (offset, text) in enumerate(paras):
+        marked = bool(_NEXT_REPORT.match(text)) and last >= 0
+        if not (marked or _opens_meeting(text)):
+            continue
+        if last >= 0 and not marked:
+            (when, number, party), (last_when, last_number, last_party) = (
+                _report_key(text),
+                _report_key(paras[last][1]),
+            )
+            same_number = number is None or last_number is None or number == last_number
+            if when == last_when and same_number and party == last_party:
+                continue  # the same meeting told again (a repeated lead, a public-opinion section)
+            if i - last < 2 and (number is None or number == last_number) and party == last_party:
+                continue  # a subtitle right under the lead; a round-up entry has its own number
+            if i - last < 2 and len(paras[last][1]) <= 8 and _NEXT_REPORT.match(paras[last][1]):
+                continue  # the lead right under a bare «又讯» line: the report it announced
+        start, k = offset, i
+        while last >= 0 and k - 1 > last + 1 and _is_title(paras[k - 1][1]) and not marked:
+            k -= 1  # the next report's headline (and its site line) goes with it
+            start = paras[k][0]
+        starts.append(start if starts else 0)
+        last = i
+    return starts or [0]
+
+
 # ---------------------------------------------------------------------------------------------
 # the parser
 # ---------------------------------------------------------------------------------------------
@@ -252,9 +425,10 @@ class _Para:
 
 
 class _Parser:
-    def __init__(self, norm: Normalized, meeting: Meeting):
+    def __init__(self, norm: Normalized, meeting: Meeting, meta_dates: list[tuple[str, str]] | None = None):
         self.norm = norm
         self.m = meeting
+        self.meta_dates = meta_dates or []
         self.paras: list[_Para] = []
         pos = 0
         for line in norm.text.split("\n"):
@@ -270,14 +444,14 @@ class _Parser:
     def run(self) -> None:
         m = self.m
         if self.norm.spam:
-            m.warnings.append("SEO spam removed from normalised text: " + "; ".join(self.norm.spam[:5]))
+            m.warnings.append("已从规范化文本中去除垃圾推广内容：" + "；".join(self.norm.spam[:5]))
         if not self.paras:
-            m.warnings.append("no text left after removing page furniture")
+            m.warnings.append("去除网页框架文字后没有剩下正文")
             return
         self._select_chronicle_entry()
         self.opening = self._find_opening()
         if self.opening is None:
-            m.warnings.append("does not look like meeting minutes: no sentence naming the meeting (常务会议 召开/主持)")
+            m.warnings.append("不像会议纪要：没有写明会议的句子（召开/主持 常务会议）")
         self.header = self.paras[: self.opening or 0]
         body_end = self._find_tail()
         self.tail = self.paras[body_end:]
@@ -285,7 +459,7 @@ class _Parser:
         self._lists()
         self._items(body_end)
         if self.norm.text.rstrip().endswith(("……", "...")):
-            m.warnings.append("the text breaks off (ends with ……): the source page was truncated")
+            m.warnings.append("正文中断（以……结尾）：原网页不完整")
 
     # ---- layout -------------------------------------------------------------------------------
 
@@ -311,16 +485,20 @@ class _Parser:
         self.chronicle = (heading, int(_ENTRY.match(self.paras[keep].text).group(1)))  # type: ignore[union-attr]
         self.paras = [p for i, p in enumerate(self.paras) if i not in entries or i == keep]
         self.m.warnings.append(
-            f"monthly chronicle: kept the executive-meeting entry (day {self.chronicle[1]}), "
-            f"dropped {dropped} other entries"
+            f"大事记页面：只保留常务会议条目（{self.chronicle[1]}日），略去其他 {dropped} 条"
         )
 
     def _find_opening(self) -> int | None:
         for i, para in enumerate(self.paras):
             text = para.text
-            if _is_title(text) or not _OPENING.search(text):
+            if _is_title(text) or not _OPENING.search(text) or _PUBLIC_RECORD.search(text):
                 continue
             return i
+        # A report of a 党组会议 alone (one part of a page that reports it and the 常务会议): its
+        # opening names that meeting (issue 12, class 2).
+        for i, para in enumerate(self.paras):
+            if not _is_title(para.text) and _PARTY_MEETING.search(para.text[:120]):
+                return i
         return None
 
     def _find_tail(self) -> int:
@@ -417,18 +595,31 @@ class _Parser:
             if m.meeting_number:
                 break
         if m.meeting_number is None and self.opening is not None:
-            m.warnings.append("no meeting number found")
-            found = re.search(r"([区县市旗]?(?:人民)?政府)[^,。;]{0,24}?常务会议?", opening)
+            party = _PARTY_MEETING.search(opening)
+            if party and not _OPENING.search(opening):
+                m.meeting = _meeting_phrase(opening, party.end() - 4, party.end())
+                return own_government_kind(opening + "\n" + header) or own_government_kind(self.norm.text)
+            m.warnings.append("未找到会议次数")
+            found = re.search(r"((?:自治区|[省州盟区县市旗])?(?:人民)?政府)[^,。;]{0,24}?常务会议?", opening)
             if found:
                 m.meeting = found.group(1) + "常务会议"
         kind_text = opening + "\n" + header
-        return own_government_kind(kind_text) or own_government_kind(self.norm.text)
+        kind = own_government_kind(kind_text)
+        if kind is None:
+            kind = own_government_kind(self.norm.text)
+            # A county's agenda often names the 省政府 (a document relayed): a province-level meeting
+            # must say so where it names itself (issue 12, class 3).
+            kind = None if kind in ("省", "自治区") else kind
+        return kind
 
     def _region(self, kind: str | None) -> None:
         m = self.m
         guess = infer_region(self.norm.text, self.norm.hints, kind=kind)
         if guess is None:
-            m.warnings.append("region not found")
+            if kind in ("省", "自治区"):
+                m.warnings.append(f"{kind}级政府的会议，但页面没有写明是哪个{kind}，地区留空")
+            else:
+                m.warnings.append("未找到召开会议的地区（政府）")
             return
         m.region = guess.name
         m.city = guess.place.city if guess.place.level == "county" else None
@@ -451,7 +642,7 @@ class _Parser:
                 m.chair, m.chair_title = found
                 return
         if self.opening is not None:
-            m.warnings.append("chair not found")
+            m.warnings.append("未找到主持人")
 
     def _dates(self, opening: str, labelled: dict[str, str]) -> None:
         m = self.m
@@ -470,7 +661,8 @@ class _Parser:
             try:
                 m.date = date(year, month, day).isoformat()
                 m.date_inferred = True
-                m.warnings.append(f"date: day {day} of the chronicle entry, month and year from its heading")
+                m.date_inferred_from = "大事记标题"
+                m.warnings.append(f"会议日期：取自大事记条目（{day}日），年月取自大事记标题")
             except ValueError:
                 pass
         if mention is None and m.date is None:
@@ -479,39 +671,90 @@ class _Parser:
             tod = _TIME_OF_DAY.match(source_text[mention.end :])
             if tod:
                 m.time_of_day = tod.group(1)
-            year_hint, why = self._year_hint(opening, mention)
-            reference = max(references) if references else None
-            when, inferred = resolve(mention, reference, year_hint)
+            if mention.year is None and mention.month and mention.day:
+                m.date_partial = f"{mention.month:02d}-{mention.day:02d}"
+            elif mention.kind.startswith("broken:"):
+                readings = broken_readings(mention.kind.split(":", 1)[1])
+                if len(readings) == 1 and readings[0][0] is None:  # «1123日»: only 11-23 reads as a date
+                    m.date_partial = f"{readings[0][1]:02d}-{readings[0][2]:02d}"
+            when, inferred, why = self._complete(opening, mention, references)
             if when is None:
-                m.warnings.append("meeting date could not be completed: no year or publication date in the page")
+                if m.date_partial:
+                    month, day = int(m.date_partial[:2]), int(m.date_partial[3:])
+                    m.warnings.append(f"会议日期只有{month}月{day}日：页面未写年份，也没有可据以推定年份的依据，年份留空")
+                else:
+                    m.warnings.append("会议日期无法补全：页面没有年份，也没有发布日期")
             else:
                 m.date = when.isoformat()
                 m.date_inferred = inferred
                 if inferred:
-                    basis = why or (f"publication date {reference.isoformat()}" if reference else "context")
-                    m.warnings.append(f"date: completed from {basis}")
+                    m.date_inferred_from = why or "上下文"
+                    m.warnings.append(f"会议日期：原文未写全，据「{m.date_inferred_from}」补全为 {m.date}")
         elif m.date is None and self.opening is not None:
-            m.warnings.append("meeting date not found")
+            m.warnings.append("未找到会议日期")
         m.issued = self._issued()
 
-    def _year_hint(self, opening: str, mention: DateMention) -> tuple[int | None, str | None]:
-        """A year for a date written without one, from the document itself (not the web page)."""
-        if mention.year or mention.kind.startswith(("relative", "day")):
-            return None, None
+    def _complete(
+        self, opening: str, mention: DateMention, references: list[date]
+    ) -> tuple[date | None, bool, str | None]:
+        """Complete the meeting's date from the strongest evidence there is (issue 12, classes 1 and 5).
+
+        In order: the year in the meeting's own name; the page's publication line; a date in a URL
+        or the file name; the file's metadata (HTML <meta>, docx, PDF); national events the text
+        dates; a year the agenda names as its current period. A year merely mentioned (a review of
+        an earlier year) is not evidence: the date is then left partial.
+        """
+        if mention.complete() or mention.kind.startswith(("relative", "day")):
+            reference = max(references) if references else None
+            when, inferred = resolve(mention, reference, None)
+            return when, inferred, "发布日期" if inferred and reference else None
+        year_hint = self._name_year(opening)
+        if year_hint:
+            when, _ = resolve(mention, None, year_hint)
+            return when, True, "会议名称中的年份"
+        for tag, dates in (
+            ("发布日期", references),
+            ("网址中的日期", self._url_dates()),
+            ("文件名中的日期", path_dates(Path(self.m.source).name)),
+            ("文件元数据中的日期", self._metadata_dates()),
+        ):
+            if dates:
+                when, _ = resolve(mention, max(dates), None)
+                if when is not None:
+                    return when, True, tag
+        year = event_year(self.norm.text)
+        if year:
+            when, _ = resolve(mention, None, year)
+            return when, True, "文中提及的全国性会议或规划期"
+        month = mention.month
+        year = current_year(self.norm.text, date.today().year, month)
+        if year:
+            when, _ = resolve(mention, None, year)
+            return when, True, "议题所述年份"
+        return None, True, None
+
+    def _name_year(self, opening: str) -> int | None:
+        """The year written into the meeting's own name («2023年第3次», «〔2024〕第5次»)."""
         match = _YEAR_OF_MEETING.search(opening)
         if match is None and self.header:
             match = _YEAR_OF_MEETING.search("\n".join(p.text for p in self.header))
-        if match:
-            return int(match.group(1) or match.group(2)), "the year in the meeting's name"
-        if self._publication_dates():
-            return None, None
-        year = event_year(self.norm.text)
-        if year:
-            return year, "national events the minutes mention"
-        year = mentioned_year(self.norm.text, date.today().year)
-        if year:
-            return year, "the latest year the agenda names"
-        return None, None
+        return int(match.group(1) or match.group(2)) if match else None
+
+    def _url_dates(self) -> list[date]:
+        """Dates in web addresses the page carries (its text, furniture, canonical link)."""
+        texts = [self.norm.original, *self.norm.hints, *(v for tag, v in self.meta_dates if tag == "网址")]
+        return [d for text in texts for url in urls(text) for d in path_dates(url)]
+
+    def _metadata_dates(self) -> list[date]:
+        out = []
+        for tag, value in self.meta_dates:
+            if tag == "网址":
+                continue
+            found = find_dates(value)
+            if found and found[0].complete():
+                f = found[0]
+                out.append(date(f.year, f.month, f.day))  # type: ignore[arg-type]
+        return out
 
     def _publication_dates(self) -> list[date]:
         out: list[date] = []
@@ -617,7 +860,7 @@ class _Parser:
         for group in items:
             m.items.append(self._make_item(group))
         if len(m.items) <= 1:
-            m.warnings.append("no agenda items recognised")
+            m.warnings.append("未识别出议题")
 
     def _group_prose(self, body: list[_Para]) -> tuple[list[list[_Para]], list[_Para]]:
         items: list[list[_Para]] = []
@@ -795,7 +1038,7 @@ def _meeting_date_mention(opening: str) -> DateMention | None:
     dates = find_dates(opening)
     if not dates:
         return None
-    anchor = re.search(r"常务会议?|常务会|召开|主持", opening)
+    anchor = re.search(rf"{_EXEC}|常务会|召开|主持", opening)
     limit = anchor.start() if anchor else len(opening)
     before = [d for d in dates if d.end <= limit and opening[d.end : d.end + 1] != "讯"]
     if before:

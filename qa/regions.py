@@ -1,4 +1,4 @@
-"""Places: which district, county or city government held a meeting.
+"""Places: which government held a meeting, at whatever level (district to province, banner, zone).
 
 Region names are recognised against the national register of administrative divisions that
 ships with jionlp (provinces, prefecture-level cities and all ~3,000 county-level divisions, kept
@@ -80,6 +80,15 @@ class Gazetteer:
             out.append(place.alias)
             if place.level == "county":
                 out.append(place.alias + place.kind)
+        # Zones registered under their city's full name (秦皇岛市经济技术开发区) are written without
+        # the 市 (秦皇岛经济技术开发区, 秦皇岛经开区): issue 12, class 3.
+        city = place.city or ""
+        if place.level == "county" and city.endswith("市") and place.name.startswith(city):
+            rest = place.name[len(city) :]
+            if re.search(r"(?:开发区|高新区|新区|园区|示范区|试验区|合作区)$", rest):
+                out.append(city[:-1] + rest)
+                if place.alias and place.alias != place.name and not place.alias.startswith(city[:-1]):
+                    out.append(city[:-1] + place.alias)
         return out
 
     def mentions(self, text: str) -> list[Mention]:
@@ -129,12 +138,29 @@ def gazetteer() -> Gazetteer:
 # which government held the meeting
 # ---------------------------------------------------------------------------------------------
 
+# What follows a government's own name: its government, committee, head or term; at every level,
+# and a development zone's 管委会 / 党工委 (issue 12, class 3).
 _GOV_AFTER = re.compile(
-    r"^(?:人民政府|政府|区委|县委|市委|区长|县长|市长|第[一二三四五六七八九十\d]+届|[一二三四五六七八九十\d]+届)"
+    r"^(?:人民政府|政府|行政公署|行署|管委会|管理委员会|党工委|[区县市旗州盟省]委|[区县市旗州盟省]长|自治区主席|"
+    r"第[一二三四五六七八九十\d]+届|[一二三四五六七八九十\d]+届)"
 )
 # The title and the meeting sentence: where the minutes name their own government.
 _SELF_SPAN = 150
-_OWN_KIND = re.compile(r"(区|县|市|旗)(?:人民政府|政府|长)")
+# How minutes name their own government, at every level (issue 12, class 3): 省政府 / 省长,
+# 自治区人民政府 / 自治区主席, 州人民政府, 盟行政公署 / 盟长, 区/县/市/旗 政府 and their heads.
+# 自治区 comes first so that its 区 is not read as a district's.
+_OWN_KIND = re.compile(
+    r"(自治区)(?:人民政府|政府|主席)|(省)(?:人民政府|政府|长)|(州)(?:人民政府|政府)|(盟)(?:行政公署|行署|长)|"
+    r"(区|县|市|旗)(?:人民政府|政府|长)"
+)
+# Short-named divisions that are also ordinary words: «中心城区», «新区建设», «高新区企业»
+# (issue 12, class 4). They count only right after their own city's name (阳泉市城区).
+_WORD_LIKE = re.compile(r"^(?:城区|新区|郊区|矿区|林区|新城区|老城区|开发区|高新区|经开区|示范区|工业园区|园区)$")
+# Before a two-character name, a character that ends a phrase rather than starts the name
+# («召开和县政府…», «在城区…»): anything else may fuse with it («会议和县政府» is 会议 + 和 + 县政府).
+# «县政府», «区委», «市长»: the type character of a two-character name may instead begin these.
+_FUSED_GOV = re.compile(r"^[区县市旗](?:人民政府|政府|委|长)")
+_NAME_START = re.compile(r"(?:^|[^\u4e00-\u9fff]|召开|主持|在|由|据|赴|到|对|是|了|及|与|为)$")
 
 
 @dataclass
@@ -147,33 +173,70 @@ class RegionGuess:
 
 
 def own_government_kind(text: str) -> str | None:
-    """Whether the minutes speak of a 区, 县, 市 or 旗 government (区政府, 县长 …), by majority."""
+    """Which level of government the minutes speak of (区政府, 县长, 省政府, 自治区主席 …), by majority.
+
+    Returns 区, 县, 市, 旗, 州, 盟, 省 or 自治区.
+    """
     counts: dict[str, int] = defaultdict(int)
     for match in _OWN_KIND.finditer(text):
-        counts[match.group(1)] += 1
+        counts[next(g for g in match.groups() if g)] += 1
     return max(counts, key=lambda k: counts[k]) if counts else None
 
 
+def _kind_fits(place: Place, kind: str | None) -> bool:
+    """Whether ``place`` is a government of the level ``kind``."""
+    if kind is None:
+        return place.level != "province"
+    if kind in ("省", "自治区"):
+        return place.level == "province" and place.name.endswith(kind)
+    if place.level == "province":
+        return False
+    if kind == "市" and place.level == "city":
+        return place.name.endswith("市")
+    if kind in ("州", "盟"):
+        return place.name.endswith(kind)
+    return place.kind == kind
+
+
 def infer_region(text: str, hints: Iterable[str] = (), kind: str | None = None, head: int = 400) -> RegionGuess | None:
-    """Pick the government whose meeting this is.
+    """Pick the government whose meeting this is, at whatever level it is.
 
     Args:
         text: normalised (simplified) document text.
         hints: normalised furniture lines (site name, footer, 来源 lines): strong evidence.
-        kind: the government type the minutes use for themselves (区/县/市/旗), if known.
+        kind: the government level the minutes use for themselves (区/县/市/旗/州/盟/省/自治区), if known.
         head: characters at the start (title, opening) whose mentions count double.
     """
     gaz = gazetteer()
     scores: dict[Place, float] = defaultdict(float)
     surfaces: dict[Place, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     context: set[str] = set()
+    # A place named only by its short name, never with its type or its government, nor its parents
+    # nearby, is a word that happens to spell it («重新和…» is not 新和县): issue 12, class 4.
+    firm: set[Place] = set()
+    short_hits: dict[Place, int] = defaultdict(int)  # short-name mentions that are words of their own
 
     def collect(segment: str, weight: float, is_hint: bool) -> None:
-        for mention in gaz.mentions(segment):
+        mentions = gaz.mentions(segment)
+        for k, mention in enumerate(mentions):
             follows = segment[mention.end : mention.end + 8]
+            before = segment[max(0, mention.start - 2) : mention.start]
+            previous = mentions[k - 1] if k and mentions[k - 1].end == mention.start else None
             for place in mention.places:
-                full = mention.surface != place.alias
+                full = mention.surface == place.name or mention.surface != place.alias
+                after_city = previous is not None and place.city in {p.name for p in previous.places}
+                if _WORD_LIKE.match(mention.surface) and not after_city:
+                    continue
+                fused = _FUSED_GOV.match(mention.surface[-1] + follows)
+                if len(mention.surface) == 2 and full and fused and not _NAME_START.search(before) and not after_city:
+                    continue  # «…会议和县政府…»: the 和 belongs to the phrase, the 县政府 to another county
                 score = (3.0 if full else 1.0) * weight
+                if full or _GOV_AFTER.match(follows) or after_city:
+                    firm.add(place)
+                elif not _is_word(segment, mention.start, mention.end):
+                    continue  # a short name inside a longer word: «重新和», «新兴产业», «兴边富民»
+                else:
+                    short_hits[place] += 1
                 if _GOV_AFTER.match(follows):
                     score += 4.0 * weight
                     # How the government names itself counts most for the form we report.
@@ -197,29 +260,49 @@ def infer_region(text: str, hints: Iterable[str] = (), kind: str | None = None, 
     collect(text, 1.0, False)
     for hint in hints:
         collect(hint, 1.0, True)
+    firm |= {place for place, hits in short_hits.items() if hits >= 2}  # «结合吴中实际,推动吴中高质量发展»
+    for place in list(scores):
+        parents = {place.city, place.province} - {None}
+        if place not in firm and not (parents & context or {_alias(p) for p in parents if p} & context):
+            del scores[place]
     if not scores:
         return None
-    kind = kind or own_government_kind(text)
+    if kind is None:
+        kind = own_government_kind(text)
+        # Agendas name the 省政府 whose documents they relay: a province-level meeting says so where
+        # it names itself (the caller's ``kind``), not by a majority of the whole text.
+        kind = None if kind in ("省", "自治区") else kind
     best: RegionGuess | None = None
     for place, score in scores.items():
-        if place.level == "province":
-            continue
-        if place.level == "city" and kind not in (None, "市"):
-            score *= 0.1
-        if kind and place.kind != kind and not (kind == "市" and place.level == "city"):
-            score *= 0.2
         # Same-name places (龙华区 in Shenzhen and Haikou) are told apart by their parents.
         if (place.city and place.city in context) or (place.city and _alias(place.city) in context):
             score += 2.0
         if place.province in context or _alias(place.province) in context:
             score += 1.0
+        if not _kind_fits(place, kind):
+            # Only a place of another level was found («乡村振兴» mentions 振兴区 in a 县 meeting):
+            # no answer is better than a wrong one.
+            continue
         if best is None or score > best.score:
             best = RegionGuess(_preferred_surface(place, surfaces[place]), place, score)
-    if best is not None and kind and best.place.kind != kind and not (kind == "市" and best.place.level == "city"):
-        # Only a place of another type was found («乡村振兴» mentions 振兴区 in a 县 meeting): no answer
-        # is better than a wrong one.
-        return None
     return best
+
+
+def _is_word(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] stands as a word of its own in its sentence (jieba's segmentation)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # no banner on stderr for every CLI run
+    left = max(0, start - 12)
+    window = text[left : min(len(text), end + 12)]
+    bounds = {0}
+    pos = 0
+    for token in jieba.lcut(window, HMM=False):
+        pos += len(token)
+        bounds.add(pos)
+    return start - left in bounds and end - left in bounds
 
 
 def _alias(name: str) -> str:
@@ -232,4 +315,13 @@ def _preferred_surface(place: Place, seen: dict[str, float]) -> str:
     short_form = place.alias + place.kind
     if place.level == "county" and short_form != place.name and seen.get(short_form, 0) > seen.get(place.name, 0):
         return short_form
+    # A zone written without its city's 市 (秦皇岛经济技术开发区): the form the minutes use.
+    zone_forms = [
+        f
+        for f in Gazetteer.surfaces(place)[1:]
+        if f.endswith(("开发区", "高新区", "新区", "园区", "示范区")) and len(f) > 4
+        and seen.get(f, 0) > seen.get(place.name, 0)
+    ]
+    if zone_forms:
+        return max(zone_forms, key=lambda f: seen[f])
     return place.name

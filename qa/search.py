@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from qa.milvus import MilvusReader
 
 RRF_K = 60
-CANDIDATES = 100
+CANDIDATES = 50
 MODES = ("hybrid", "dense", "bm25", "plain")
 
 # Weights of the re-ranking evidence (chosen on the dev question files; see benchmarks/RESULTS.md).
@@ -51,7 +51,7 @@ W_SUMMARY_PENALTY = 0.15  # an overview or closing chunk, for a question about a
 _NOT_TOPIC = frozenset(
     "主持人 主持 开会 会是 那天 哪天 几号 分别 提到 提及 涉及 部署 安排 召开 最近 最新 最早 首次 上一次 一次 区政府 "
     "县政府 市政府 省政府 政府 常务会 常务会议 会议 次会 会上 这次 那次 本次 一块儿 一块 啥 咋 有没有 纪要 "
-    "作了 做了 作出 研究 审议 听取 讨论 担任 职务 身份 职位 头衔".split()
+    "作了 做了 作出 研究 审议 听取 讨论 担任 职务 身份 职位 头衔 要求 提出 强调 指出".split()
 )
 
 
@@ -135,13 +135,20 @@ class Searcher:
         return [w for w in words if not any(w != o and w in o for o in words)]
 
     def question_vector(self, query: Query) -> np.ndarray:
-        """The question's vector (embedded once per question text)."""
+        """The question's vector (embedded once while it is being answered: search, quote choice and
+        the not-found decision all use it)."""
         vector = self._vectors.get(query.norm)
         if vector is None:
             vector = self.embedder.embed_queries([query.norm])[0]
-            if len(self._vectors) > 256:
-                self._vectors.clear()
+            self._vectors.clear()  # only the question in hand: memory stays flat, timings honest
             self._vectors[query.norm] = vector
+        return vector
+
+    def text_vector(self, text: str) -> np.ndarray:
+        """A question-side vector of another text about the question in hand (kept with it)."""
+        vector = self._vectors.get(text)
+        if vector is None:
+            vector = self._vectors[text] = self.embedder.embed_queries([text])[0]
         return vector
 
     # ---- retrieval --------------------------------------------------------------------------
@@ -308,6 +315,22 @@ class Searcher:
         places = self._place_surfaces(query)
         return any(p in f"{chunk.header}\n{self.opening(chunk.doc_id)}" for p in places)
 
+    def place_possible(self, query: Query, chunk: Chunk) -> bool:
+        """A meeting whose region is unknown, held by a government of the level the question names.
+
+        «辽宁省政府…» and a province-level report that never names its province («省长…主持召开省
+        政府常务会议», a mirror copy): unknown is not a mismatch, so the meeting stays possible.
+        """
+        if chunk.region or not (query.filters.regions or query.filters.unknown_places):
+            return False
+        opening = self.opening(chunk.doc_id)
+        for name in [*query.filters.regions, *query.filters.unknown_places]:
+            for place in gazetteer().lookup(name):
+                kind = "自治区" if place.name.endswith("自治区") else place.kind
+                if re.search(rf"{kind}(?:人民)?政府|{kind}长|{kind}委", opening):
+                    return True
+        return False
+
     def agreement(self, query: Query, chunk: Chunk, places: Sequence[str]) -> tuple[float, bool, bool]:
         """(agreement in [-1, 1], contradicted, positively matched) of a chunk with what the question names.
 
@@ -327,7 +350,7 @@ class Searcher:
             elif chunk.region:
                 scores.append(-1.0)
             else:
-                scores.append(0.0)
+                scores.append(0.3 if self.place_possible(query, chunk) else 0.0)
         date = chunk.date or ""
         if filters.date_from or filters.date_to:
             if not date:
@@ -399,7 +422,11 @@ class Searcher:
             places = self._place_surfaces(query)
             for hit in hits:
                 hit.agreement, hit.mismatch, hit.matched = self.agreement(query, hit.chunk, places)
-            return [h for h in hits if not h.mismatch]
+            kept = [h for h in hits if not h.mismatch]
+            # Meetings that match what the question names outrank those whose metadata is unknown:
+            # the unknown ones are listed only when none matches.
+            best = max((h.agreement for h in kept), default=0.0)
+            return [h for h in kept if h.agreement >= best] if best > 0 else kept
         groups = topic_groups(query, words)
         needed = [w for group in groups for w in group]
         candidates = self.reader.text_search(" ".join(needed), 5000, where)

@@ -39,6 +39,10 @@ class SourceText:
     encoding: str | None = None
     # Site names, page titles and footers: not article text, but they often name the region.
     hints: list[str] = field(default_factory=list)
+    # Dates the file itself carries outside its text, as (tag, ISO date or URL): HTML <meta> dates,
+    # canonical URLs, docx core properties, PDF metadata. Weak evidence for a year the page omits
+    # (issue 12, class 1); generator defaults are left out.
+    meta_dates: list[tuple[str, str]] = field(default_factory=list)
 
 
 def iter_source_files(folder: Path | str) -> Iterator[Path]:
@@ -235,6 +239,23 @@ _FURNITURE = re.compile(
     r"top|topbar|toolbar|sidebar|side|banner|header|login|search|copyright|print|ad|ads|comment|qrcode)($|[\s_\-])",
     re.I,
 )
+# <meta> names sites use for the publication date.
+_META_DATE_NAMES = {
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "publishtime",
+    "firstpublishedtime",
+    "article:published_time",
+    "og:published_time",
+    "og:release_date",
+    "dc.date",
+    "dc.date.issued",
+    "dc.date.created",
+    "date",
+    "createdate",
+    "maketime",
+}
 _BLOCK_TAGS = {
     "p",
     "div",
@@ -276,10 +297,16 @@ def _read_html(path: Path, data: bytes, digest: str) -> SourceText:
     hints: list[str] = []
     if soup.title and soup.title.get_text(strip=True):
         hints.append(soup.title.get_text(" ", strip=True))
+    meta_dates: list[tuple[str, str]] = []
     for meta in soup.find_all("meta"):
         name = str(meta.get("name") or meta.get("property") or "").lower()
         if name in ("sitename", "og:site_name", "columnname", "contentsource", "source"):
             hints.append(str(meta.get("content") or ""))
+        if name in _META_DATE_NAMES or name in ("og:url", "url"):
+            tag = "网址" if name in ("og:url", "url") else "网页元数据"
+            meta_dates.append((tag, str(meta.get("content") or "")))
+    for link in soup.find_all("link", rel="canonical"):
+        meta_dates.append(("网址", str(link.get("href") or "")))
     for tag in soup(["script", "style", "noscript", "iframe", "form", "svg", "button", "select", "input"]):
         tag.decompose()
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
@@ -311,7 +338,9 @@ def _read_html(path: Path, data: bytes, digest: str) -> SourceText:
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
     if not text.strip():
         raise SourceError(path, "HTML page has no article text")
-    return SourceText(str(path), _check_text(text, path), "html", digest, encoding, [h for h in hints if h])
+    return SourceText(
+        str(path), _check_text(text, path), "html", digest, encoding, [h for h in hints if h], meta_dates
+    )
 
 
 def _is_inside(tag, ancestor) -> bool:
@@ -398,7 +427,12 @@ def _read_docx(path: Path, data: bytes, digest: str) -> SourceText:
     title = (document.core_properties.title or "").strip()
     if title:
         hints.append(title)
-    return SourceText(str(path), _check_text(text, path), "docx", digest, None, hints)
+    meta_dates = []
+    for when in (document.core_properties.created, document.core_properties.modified):
+        # python-docx stamps its own template's date (2013-12-23 23:15) on every file it creates.
+        if when is not None and when.strftime("%Y-%m-%d %H:%M") != "2013-12-23 23:15":
+            meta_dates.append(("文档属性", when.date().isoformat()))
+    return SourceText(str(path), _check_text(text, path), "docx", digest, None, hints, meta_dates)
 
 
 # Caps on what an archive (docx; OFD) may inflate to: a 300 KB file can hold a 100 MB document.xml
@@ -467,6 +501,7 @@ def _read_pdf(path: Path, data: bytes, digest: str) -> SourceText:
 
         reader = PdfReader(io.BytesIO(data), strict=False)
         pages = [page.extract_text() or "" for page in reader.pages]
+        meta_dates = _pdf_dates(reader.metadata)
     except Exception as exc:  # pypdf raises many types for damaged files
         raise SourceError(path, f"truncated or corrupt PDF ({type(exc).__name__})") from None
     if b"%%EOF" not in data[-2048:]:
@@ -474,4 +509,20 @@ def _read_pdf(path: Path, data: bytes, digest: str) -> SourceText:
     text = "\n".join(page.strip("\n") for page in pages).strip("\n")
     if not text.strip():
         raise SourceError(path, "PDF has no text layer (scanned image?); OCR is not supported")
-    return SourceText(str(path), _check_text(text, path), "pdf", digest)
+    return SourceText(str(path), _check_text(text, path), "pdf", digest, meta_dates=meta_dates)
+
+
+def _pdf_dates(info) -> list[tuple[str, str]]:
+    """Creation and modification dates of a PDF, unless the generator filled in its defaults only."""
+    if not info:
+        return []
+    # ReportLab writes «anonymous»/«untitled» when the author set nothing: its date is when the
+    # file was generated (a conversion), not when the minutes were published.
+    if str(info.get("/Author", "")) == "anonymous" and str(info.get("/Title", "")) == "untitled":
+        return []
+    out = []
+    for key in ("/CreationDate", "/ModDate"):
+        match = re.match(r"D:((?:19|20)\d{2})(\d{2})(\d{2})", str(info.get(key, "")))
+        if match:
+            out.append(("PDF元数据", "-".join(match.groups())))
+    return out

@@ -35,6 +35,7 @@ removed (a shared base file lives on while any generation still links it).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -47,7 +48,7 @@ import threading
 import time
 import urllib.parse
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,9 +57,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.bm25 import Bm25Index, Segment, load_vocab, save_vocab
-from qa.chunks import Chunk, chunk_meeting
+from qa.chunks import Chunk, chunk_meeting, meeting_doc_id
 from qa.embed import CachedEmbedder
-from qa.minutes import Meeting, parse_source
+from qa.minutes import Meeting, parse_source_meetings
 from qa.sentences import embed_sentences
 from qa.sentences import sentence_texts as sentence_texts_of
 from qa.sources import SUPPORTED_SUFFIXES, SourceError, SourceText, read_source
@@ -67,7 +68,7 @@ from qa.tokens import Analyzer, corpus_words, place_words
 if TYPE_CHECKING:
     from qa.query import Filters
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: chunks.date_partial; one documents row per meeting of a file (<file>#2)
 # The delta is merged into a new base when it and the deleted rows pass max(MERGE_MIN, chunks / MERGE_FRACTION).
 MERGE_MIN = 1000
 MERGE_FRACTION = 20
@@ -151,7 +152,7 @@ CREATE TABLE chunks (
     cid INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, doc_id TEXT, kind TEXT, item_index INTEGER,
     number TEXT, heading TEXT, text TEXT, start INTEGER, "end" INTEGER, norm TEXT, header TEXT,
     source TEXT, title TEXT, region TEXT, city TEXT, province TEXT, date TEXT, date_int INTEGER,
-    meeting TEXT, meeting_number INTEGER
+    meeting TEXT, meeting_number INTEGER, date_partial TEXT
 );
 CREATE INDEX chunks_doc ON chunks(doc_id);
 """
@@ -174,7 +175,7 @@ CREATE TEMP VIEW documents AS
 
 _CHUNK_COLUMNS = (
     'cid, chunk_id, doc_id, kind, item_index, number, heading, text, start, "end", norm, header, source, title, '
-    "region, city, province, date, meeting, meeting_number"
+    "region, city, province, date, meeting, meeting_number, date_partial"
 )
 
 
@@ -349,10 +350,17 @@ class GenerationReader:
 
     def documents(self) -> list[dict]:
         """Every indexed document's metadata (no text), sorted by date."""
-        rows = self.db.execute("SELECT doc_id, source, meeting, chunks, warnings FROM documents").fetchall()
+        rows = self.db.execute("SELECT doc_id, source, meeting, chunks, warnings, origin FROM documents").fetchall()
+        # A file's later meetings («<file>#2») are listed under the file, which is what one deletes.
+        parts: dict[str, list[str]] = {}
+        for r in rows:
+            if r[5] == PART_ORIGIN:
+                parts.setdefault(r[0].rsplit("#", 1)[0], []).append(r[0])
         out = [
             {"doc_id": r[0], "source": r[1], "meeting": json.loads(r[2]), "chunks": r[3], "warnings": json.loads(r[4])}
+            | ({"parts": sorted(parts[r[0]])} if r[0] in parts else {})
             for r in rows
+            if r[5] != PART_ORIGIN
         ]
         return sorted(out, key=lambda d: (d["meeting"].get("date") or "", d["doc_id"]))
 
@@ -710,18 +718,24 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# documents.origin of the second and later meetings of one file (rows «<file>#2» …).
+PART_ORIGIN = "part"
+
+
 @dataclass
 class Document:
     """A parsed source file ready to be indexed."""
 
     doc_id: str
-    meeting: Meeting
-    chunks: list[Chunk]
+    meeting: Meeting  # the first (usually only) meeting of the file
+    chunks: list[Chunk]  # of every meeting: doc_id «<file>» for the first, «<file>#2» … for the others
     # (size, mtime_ns) of the file when it was read; mtime None when too recent to trust.
     stat: tuple[int, int | None] | None = None
     # "folder": read from the source folder (an update drops it when the file goes); "upload": given
     # as bytes (the web page), kept until removed explicitly.
     origin: str = "folder"
+    # Every meeting the file reports (issue 12), when more than one; empty for one meeting.
+    meetings: list[Meeting] = field(default_factory=list)
     # What the limits cut or added (also in meeting.warnings): one line each, shown by the CLI.
     notices: list[str] = field(default_factory=list)
 
@@ -889,8 +903,29 @@ def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return cuts
 
 
+# Fields of a parsed meeting that a person may correct before adding (the web's upload preview).
+CORRECTABLE = {"region": str, "meeting_number": int, "date": str, "chair": str}
+
+
+def apply_corrections(meeting, fields: Mapping[str, object] | None):
+    """The meeting with the fields a person corrected (``CORRECTABLE`` only), noted in its warnings.
+
+    Applied before chunking, so that the chunks' context headers carry the corrected values.
+    """
+    changes = {k: v for k, v in (fields or {}).items() if k in CORRECTABLE and v != getattr(meeting, k)}
+    if not changes:
+        return meeting
+    meeting = dataclasses.replace(meeting, **changes)
+    if "date" in changes:
+        meeting.date_inferred = False
+    meeting.warnings = [*meeting.warnings, "corrected by hand: " + ", ".join(sorted(changes))]
+    return meeting
+
+
 def parse_documents(
-    files: Sequence[tuple[str, Path | bytes]], progress: Callable[[], None] | None = None
+    files: Sequence[tuple[str, Path | bytes]],
+    progress: Callable[[], None] | None = None,
+    corrections: Mapping[str, Mapping[str, object]] | None = None,
 ) -> tuple[list[Document], list[FileError]]:
     """Parse (doc_id, path or bytes) pairs; unreadable files become one-line errors.
 
@@ -904,11 +939,15 @@ def parse_documents(
             source = read_source(doc_id, item) if isinstance(item, bytes) else read_source(item)
             source.path = doc_id
             cut = limit_text(source)
-            meeting = parse_source(source)
-            chunks, notes = cover(meeting, chunk_meeting(meeting, doc_id), doc_id)
+            meetings = parse_source_meetings(source)
+            # A person's corrections (upload preview) are of the meeting shown: the first one.
+            meetings[0] = apply_corrections(meetings[0], (corrections or {}).get(doc_id))
+            chunks = [c for m in meetings for c in chunk_meeting(m, doc_id)]
+            chunks, notes = cover(meetings[0], chunks, doc_id)
             notices = ([cut] if cut else []) + notes
-            meeting.warnings.extend(notices)
-            documents.append(Document(doc_id, meeting, chunks, stat, notices=notices))
+            meetings[0].warnings.extend(notices)
+            several = meetings if len(meetings) > 1 else []
+            documents.append(Document(doc_id, meetings[0], chunks, stat, meetings=several, notices=notices))
         except SourceError as exc:
             errors.append(FileError(doc_id, exc.reason))
         except Exception as exc:  # a parser bug must not take the whole batch down
@@ -972,7 +1011,12 @@ class IndexWriter:
 
     # ---- public operations -----------------------------------------------------------------
 
-    def build(self, source_dir: Path | str, uploads: Sequence[tuple[str, Path | bytes]] = ()) -> WriteReport:
+    def build(
+        self,
+        source_dir: Path | str,
+        uploads: Sequence[tuple[str, Path | bytes]] = (),
+        corrections: Mapping[str, Mapping[str, object]] | None = None,
+    ) -> WriteReport:
         """Index every supported file under ``source_dir`` into a fresh generation.
 
         ``uploads`` (name, bytes) are indexed with them, in the same generation, as uploaded
@@ -988,7 +1032,7 @@ class IndexWriter:
         files = [f for f in files if f[0] not in uploaded] + _unique(uploads)  # type: ignore[arg-type]
         with writer_lock(self.index_dir):
             report = WriteReport(skipped=sorted(skipped))
-            documents = self._parse(files, report)
+            documents = self._parse(files, report, corrections)
             for document in documents:
                 if document.doc_id in uploaded:
                     document.origin = "upload"
@@ -997,14 +1041,18 @@ class IndexWriter:
             return report
 
     def update(
-        self, source_dir: Path | str | None = None, uploads: Sequence[tuple[str, Path | bytes]] = ()
+        self,
+        source_dir: Path | str | None = None,
+        uploads: Sequence[tuple[str, Path | bytes]] = (),
+        corrections: Mapping[str, Mapping[str, object]] | None = None,
     ) -> WriteReport:
         """Add new and changed files, drop deleted ones; unchanged chunks are not re-embedded.
 
         Uploaded documents are never touched by the folder: a folder file with an uploaded
         document's name is skipped (the upload replaced it), and one missing from the folder is
         kept. ``uploads`` (name, path or bytes: the kept originals) are indexed as uploads when the
-        index lacks them or holds other content under their name (an index built without them).
+        index lacks them or holds other content under their name (an index built without them),
+        with their ``corrections`` (name → corrected fields).
         """
         with writer_lock(self.index_dir):
             _clean_stale(self.index_dir)
@@ -1018,6 +1066,8 @@ class IndexWriter:
                 rows = previous.db.execute("SELECT doc_id, sha256, size, mtime_ns, origin FROM documents")
                 known, uploaded = {}, {}
                 for doc_id, sha256, size, mtime_ns, origin in rows:
+                    if origin == PART_ORIGIN:
+                        continue  # a later meeting of a file: follows the file's own row
                     if origin == "upload":
                         uploaded[doc_id] = sha256  # not from the folder: its absence there means nothing
                     else:
@@ -1038,7 +1088,10 @@ class IndexWriter:
                         report.unchanged += 1
                     else:
                         todo.append((doc_id, path))
-                documents = self._parse(todo + upload_todo, report)
+                uploading = {n for n, _d in upload_todo}
+                documents = self._parse(
+                    todo + upload_todo, report, {k: v for k, v in (corrections or {}).items() if k in uploading}
+                )
                 for document in documents:
                     if document.doc_id in shadowed:
                         document.origin = "upload"
@@ -1054,11 +1107,17 @@ class IndexWriter:
             finally:
                 previous.close()
 
-    def add_files(self, files: Sequence[tuple[str, bytes]]) -> WriteReport:
-        """Add or replace documents given as (name, bytes), e.g. uploads; bad files are reported."""
+    def add_files(
+        self, files: Sequence[tuple[str, bytes]], corrections: Mapping[str, Mapping[str, object]] | None = None
+    ) -> WriteReport:
+        """Add or replace documents given as (name, bytes), e.g. uploads; bad files are reported.
+
+        ``corrections`` maps a name to fields a person corrected before adding (see
+        :func:`apply_corrections`).
+        """
         with writer_lock(self.index_dir):
             report = WriteReport()
-            documents = self._parse(_unique(files), report)
+            documents = self._parse(_unique(files), report, corrections)
             for document in documents:
                 document.origin = "upload"
             previous = _Previous(self.index_dir) if (self.index_dir / "CURRENT").exists() else None
@@ -1131,19 +1190,26 @@ class IndexWriter:
             return bar
         callback(desc, 0, total)
         update = bar.update
+        done = [0]  # counted here: a disabled tqdm (no terminal bar) does not count its updates
 
         def tracked(n: int | float | None = 1) -> bool | None:
             result = update(n)
-            callback(desc, min(total, int(bar.n)), total)
+            done[0] += n or 0
+            callback(desc, min(total, int(done[0])), total)
             return result
 
         bar.update = tracked  # type: ignore[method-assign]
         return bar
 
-    def _parse(self, files: list[tuple[str, Path | bytes]], report: WriteReport) -> list[Document]:
+    def _parse(
+        self,
+        files: list[tuple[str, Path | bytes]],
+        report: WriteReport,
+        corrections: Mapping[str, Mapping[str, object]] | None = None,
+    ) -> list[Document]:
         started = time.perf_counter()
         with self._progress(len(files), "parsing") as bar:
-            documents, errors = parse_documents(files, progress=lambda: bar.update(1))
+            documents, errors = parse_documents(files, progress=lambda: bar.update(1), corrections=corrections)
         report.errors.extend(errors)
         report.warnings.extend(FileError(d.doc_id, note) for d in documents for note in d.notices)
         report.timings["parse"] = time.perf_counter() - started
@@ -1169,7 +1235,12 @@ class IndexWriter:
             shutil.rmtree(tmp)
         tmp.mkdir()
         try:
-            change = _Change(add, set(remove) | {d.doc_id for d in add})
+            replaced = set(remove) | {d.doc_id for d in add}
+            if previous:
+                # The later meetings of a replaced or removed file go with it.
+                parts = previous.db.execute("SELECT doc_id FROM documents WHERE origin = ?", (PART_ORIGIN,))
+                replaced |= {r[0] for r in parts if r[0].rsplit("#", 1)[0] in replaced}
+            change = _Change(add, replaced)
             if previous and change.replaced:
                 marks = ",".join("?" * len(change.replaced))
                 replaced = list(change.replaced)
@@ -1522,7 +1593,7 @@ def _temp_ids(db: sqlite3.Connection, change: _Change) -> None:
 
 def _insert_rows(db: sqlite3.Connection, change: _Change) -> None:
     db.executemany(
-        f"INSERT INTO main.chunks ({_CHUNK_COLUMNS}, date_int) VALUES ({','.join('?' * 21)})",
+        f"INSERT INTO main.chunks ({_CHUNK_COLUMNS}, date_int) VALUES ({','.join('?' * 22)})",
         [
             (
                 cid,
@@ -1545,30 +1616,34 @@ def _insert_rows(db: sqlite3.Connection, change: _Change) -> None:
                 c.date,
                 c.meeting,
                 c.meeting_number,
+                c.date_partial,
                 _date_int(c.date),
             )
             for cid, c in zip(change.cids, change.chunks, strict=True)
         ],
     )
+    # One row per meeting: a file reporting several meetings (issue 12) has rows «<file>», «<file>#2» …
+    # holding the same text; the later ones have origin "part" and live and die with the file's row.
     db.executemany(
         "INSERT INTO main.documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
-                d.doc_id,
-                d.meeting.source,
-                d.meeting.sha256,
-                d.meeting.format,
-                d.meeting.text,
-                json.dumps(_meeting_summary(d.meeting), ensure_ascii=False),
-                len(d.chunks),
-                json.dumps(d.meeting.warnings, ensure_ascii=False),
+                meeting_doc_id(d.doc_id, m),
+                m.source,
+                m.sha256,
+                m.format,
+                m.text,
+                json.dumps(_meeting_summary(m), ensure_ascii=False),
+                sum(1 for c in d.chunks if c.doc_id == meeting_doc_id(d.doc_id, m)),
+                json.dumps(m.warnings, ensure_ascii=False),
                 _now(),
-                doc_number_key(d.meeting.doc_number),
+                doc_number_key(m.doc_number),
                 d.stat[0] if d.stat else None,
                 d.stat[1] if d.stat else None,
-                d.origin,
+                d.origin if k == 0 else PART_ORIGIN,
             )
             for d in change.add
+            for k, m in enumerate(d.meetings or [d.meeting])
         ],
     )
 

@@ -2,11 +2,14 @@
 
 Two tabs, both thin layers over the library:
 
-* 问答 — a chat whose answers carry citation markers [1][2]; beside it one card per citation
-  (meeting, date, agenda item, the supporting sentence highlighted in the item text as written)
-  with a control that opens the whole document scrolled to that item. Filters (region, date
-  range), example questions, a conversation per browser session and follow-ups («那太仓呢？»).
-* 资料库 — the indexed documents, upload with a parse preview and a progress bar, delete, rebuild.
+* 问答 — the question box on top, the conversation under it (our own HTML, see
+  :mod:`qa.webview`): each answer with [n] links to its cards, the cited cards under 「答案依据」
+  and the other passages folded under 「其他相关纪要（n）」, 「查看原文」 opening the whole document at
+  the cited sentence. Filters folded into one line, notices where the question and the filters
+  disagree, follow-ups («那太仓呢？») checked against their topic, copy and CSV/Word export, the
+  conversation kept in the browser and the question in the address.
+* 资料库 — the indexed documents, upload with an editable parse preview and a progress bar with
+  the time left, delete, rebuild; refused in read-only mode or without the admin token.
 
 The question-answering function is also the API endpoint ``/ask``: it returns exactly the JSON
 object of ``qa ask --json``.
@@ -15,20 +18,23 @@ Writes go through :class:`qa.store.IndexWriter`, which publishes a new generatio
 :class:`qa.api.LiveAssistant` keeps answering from the last complete generation meanwhile. With no
 index at start-up the app builds one in the background and shows its progress.
 
-The UI logic lives in :class:`WebAssistant` (plain Python, no Gradio) and the ``render_*``
-functions (HTML/markdown); :func:`build_app` only wires them to components.
+The UI logic lives in :class:`WebAssistant` (plain Python, no Gradio), what the page shows in
+:mod:`qa.webview` (pure functions to HTML and text); :func:`build_app` only wires them to components.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hmac
 import html
 import logging
 import os
 import re
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -39,6 +45,21 @@ from qa.config import Settings
 from qa.embed import EmbedderError
 from qa.library import Library, upload_name
 from qa.store import IndexWriter, Manifest, StoreError, WriteReport, current_generation
+from qa.webview import (
+    CSS,
+    HEAD,
+    _e,
+    citation_role,
+    citation_view,
+    filter_label,
+    meeting_name,
+    preview_table,
+    render_cards,
+    render_chat,
+    render_document,
+    url_query,
+    zh_message,
+)
 
 # Example questions shown under the chat (they match the sample corpus in data/minutes).
 EXAMPLES = [
@@ -53,6 +74,9 @@ EXAMPLES = [
 UPLOAD_TYPES = [".txt", ".md", ".docx", ".pdf", ".html", ".htm"]
 MAX_QUESTION_CHARS = 500
 CITATIONS = 5
+PREVIEW_HEADERS = ["文件", "地区", "会议", "次数", "日期", "主持", "议题数", "解析结果"]
+PREVIEW_EDITABLE = {1: "region", 3: "meeting_number", 4: "date", 5: "chair"}  # column → meeting field
+MAX_TURNS = 20  # a conversation kept in the browser holds at most this many answers
 
 
 class UserError(Exception):
@@ -74,16 +98,28 @@ class Progress:
     stage: str = ""
     done: int = 0
     total: int = 0
+    stage_started: float = field(default_factory=time.monotonic)
 
     @property
     def fraction(self) -> float:
         return self.done / self.total if self.total else 0.0
 
+    def seconds_left(self) -> float | None:
+        """The time left in this stage, from its pace so far (None before the first batch is done)."""
+        if not self.total or not self.done or self.done >= self.total:
+            return None
+        elapsed = time.monotonic() - self.stage_started
+        return elapsed / self.done * (self.total - self.done)
+
     def describe(self) -> str:
         if not self.stage:
             return self.task
         count = f" {self.done}/{self.total}" if self.total else ""
-        return f"{self.task}：{self.stage}{count}"
+        left = self.seconds_left()
+        eta = ""
+        if left is not None:
+            eta = f"，约剩 {max(1, round(left))} 秒" if left < 90 else f"，约剩 {round(left / 60)} 分钟"
+        return f"{self.task}：{self.stage}{count}{eta}"
 
 
 _STAGE_NAMES = {**_STAGES, "writing": "写入索引"}
@@ -93,7 +129,10 @@ def _progress_callback(progress: Progress, notify: Callable[[Progress], None]) -
     """Turn IndexWriter's ``progress(stage, done, total)`` calls into updates of a :class:`Progress`."""
 
     def report(stage: str, done: int, total: int) -> None:
-        progress.stage, progress.done, progress.total = _STAGE_NAMES.get(stage, stage), done, total
+        name = _STAGE_NAMES.get(stage, stage)
+        if name != progress.stage:
+            progress.stage_started = time.monotonic()  # the time left is estimated per stage
+        progress.stage, progress.done, progress.total = name, done, total
         notify(progress)
 
     return report
@@ -239,9 +278,11 @@ class WebAssistant:
         filters = None
         if chosen or start or end or meeting_number:
             filters = Filters(regions=chosen, date_from=start, date_to=end, meeting_number=meeting_number or None)
-        assistant = self._assistant()
-        if isinstance(previous, str | None):
+        if isinstance(previous, str | None):  # anything else: refused by qa.api's checks below
             previous = (previous or "").strip() or None
+        if isinstance(previous, str) and len(previous) > MAX_QUESTION_CHARS:
+            raise UserError(f"上一个问题（previous）太长了：最多 {MAX_QUESTION_CHARS} 个字。")
+        assistant = self._assistant()
         try:
             return assistant.ask(question, k=k, filters=filters, previous=previous).to_dict()
         except InputError as exc:  # qa.api's limits (previous, filters): the Chinese sentence
@@ -254,20 +295,114 @@ class WebAssistant:
         except UserError:
             return None
 
-    def written_headings(self, citations: Sequence[dict]) -> list[str]:
-        """Each cited item's heading as the document writes it (traditional stays traditional)."""
+    def prepare(self, answer: dict) -> dict:
+        """Add to each citation what its card shows (``citation["view"]``, see :func:`qa.webview.citation_view`)."""
         documents: dict[str, dict | None] = {}
-        out = []
-        for citation in citations:
-            label = citation.get("item") or ""
+        for citation in answer.get("citations") or []:
             doc_id = citation.get("doc_id", "")
             if doc_id not in documents:
                 documents[doc_id] = self.document(doc_id)
-            document = documents[doc_id]
-            item = _item_at(document["meeting"].get("items", []), citation["span"][0]) if document else None
-            heading = _heading_as_written(document["text"], item) if document and item else None
-            out.append(label if label == "会议概况" else heading or label)
-        return out
+            citation["view"] = citation_view(documents[doc_id], citation)
+        return answer
+
+    def answer_turn(
+        self,
+        question: str,
+        regions: Sequence[str] | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        previous: str | None = None,
+    ) -> dict:
+        """One turn of the chat: the answer (as :meth:`ask`), prepared for display, with notices.
+
+        Notices say aloud where the filters and the question disagree; a follow-up either quotes
+        the sentence that holds its topic or says that none does (its cards become «related»).
+        """
+        chosen = [r for r in (regions or []) if r]
+        turn = self.ask(question, chosen, date_from, date_to, previous=previous)
+        start, end = _iso_date(date_from, "起始日期"), _iso_date(date_to, "截止日期")
+        turn["ui"] = {"regions": chosen, "from": start or "", "to": end or ""}
+        turn["ui_filters"] = _filter_note(chosen, start, end)
+        turn["notices"] = filter_notices(question, chosen, self.regions(), start, end)
+        self.prepare(turn)
+        if turn.get("interpreted_as") and turn.get("found"):
+            self._check_follow_up(turn)
+        for citation in turn["citations"]:
+            # The page shows the prepared view; the raw chunk text would only fill the browser's
+            # storage (the conversation is kept in localStorage, a few MB at most).
+            citation.pop("text", None)
+        return turn
+
+    def _check_follow_up(self, turn: dict) -> None:
+        """A follow-up's answer must rest on a sentence about the carried-over topic."""
+        from qa.normalize import normalize_query
+
+        terms = topic_terms(turn["interpreted_as"], self.regions())
+        if not terms:
+            return
+        evidence = [c for c in turn["citations"] if citation_role(c, turn) == "evidence"]
+        for citation in evidence:
+            sentence = normalize_query(citation.get("sentence") or "")
+            if all(term in sentence for term in terms):
+                turn["follow_quote"] = (citation.get("view") or {}).get("quote") or citation.get("sentence")
+                return
+        topic = "".join(terms)
+        turn["answer"] = f"找到的纪要里没有一句提到「{topic}」，无法回答「{turn['interpreted_as']}」。"
+        turn["found"] = False
+        for citation in turn["citations"]:
+            citation["role"] = "related"
+
+    def exportable(self, turn: dict) -> bool:
+        """Whether a turn is worth exporting as a table: a list answer or several cited meetings."""
+        if turn.get("error") or not turn.get("citations"):
+            return False
+        evidence = [c for c in turn["citations"] if citation_role(c, turn) == "evidence"]
+        return turn.get("question_type") == "list" or len(evidence) >= 2
+
+    def export(self, turn: dict, folder: Path) -> tuple[Path, Path]:
+        """The turn's cited sources as a CSV file and a Word document in ``folder``."""
+        from qa.webexport import export_turn
+
+        return export_turn(turn, folder, self.document)
+
+    def original_path(self, document: dict) -> Path | None:
+        """The kept original file of an indexed document (an upload or a file of the source folder)."""
+        name = Path(str(document.get("source") or "")).name
+        if not name:
+            return None
+        candidates = [self.uploads_dir / name]
+        try:
+            manifest = Manifest.read(current_generation(self.index_dir) / "manifest.json")
+            if manifest.source:
+                candidates.append(Path(manifest.source) / str(document.get("source")))
+        except (StoreError, OSError, ValueError):
+            pass
+        candidates.append(Path(self.settings.source) / str(document.get("source")))
+        return next((p for p in candidates if p.is_file()), None)
+
+    # ---- who may change the library ---------------------------------------------------------
+
+    @property
+    def read_only(self) -> bool:
+        """Whether library changes are refused (``--read-only`` / ``QA_READ_ONLY``)."""
+        return bool(getattr(self.settings, "read_only", False))
+
+    @property
+    def needs_token(self) -> bool:
+        """Whether library changes need the token of ``QA_ADMIN_TOKEN``."""
+        return bool(getattr(self.settings, "admin_token", None))
+
+    def authorize(self, token: str | None) -> None:
+        """Refuse a library change in read-only mode or without the right token.
+
+        Raises:
+            UserError: read-only, or a token is configured and ``token`` is not it.
+        """
+        if self.read_only:
+            raise UserError("只读模式：不能上传、删除或重建资料库。")
+        expected = getattr(self.settings, "admin_token", None)
+        if expected and not hmac.compare_digest(str(token or "").encode(), str(expected).encode()):
+            raise UserError("需要管理口令：请在「管理口令」中填写正确的口令后再试。")
 
     # ---- the knowledge base -----------------------------------------------------------------
 
@@ -294,10 +429,16 @@ class WebAssistant:
             out[entry["name"]] = entry
         return [out[_upload_name(p)] for p in paths if _upload_name(p) in out]
 
-    def add(self, paths: Sequence[str | Path], notify: Callable[[Progress], None] | None = None) -> WriteReport:
+    def add(
+        self,
+        paths: Sequence[str | Path],
+        notify: Callable[[Progress], None] | None = None,
+        corrections: dict[str, dict] | None = None,
+    ) -> WriteReport:
         """Add uploaded files to the index (bad files are reported, the others still added).
 
-        The originals of added files are kept in ``<index>/uploads`` so that a rebuild keeps them.
+        The originals of added files are kept in ``<index>/uploads`` so that a rebuild keeps them;
+        ``corrections`` (name → corrected fields, from the preview) are applied and kept with them.
         """
         files: dict[str, bytes] = {}
         unreadable: list[tuple[str, str]] = []
@@ -312,7 +453,7 @@ class WebAssistant:
 
         def write(writer: IndexWriter) -> WriteReport:
             # qa.library keeps the originals (and checks each file in a child process first).
-            return self.library.add(writer, sorted(files.items()))
+            return self.library.add(writer, sorted(files.items()), corrections)
 
         report = self._write("加入资料库", write, notify) if files else WriteReport()
         from qa.store import FileError
@@ -320,6 +461,8 @@ class WebAssistant:
         report.errors[:0] = [FileError(name, reason) for name, reason in unreadable]
         for path in paths:  # Gradio's temporary copies, removed when the document is deleted
             self._temp_copies.setdefault(_upload_name(path), set()).add(str(path))
+        for name in report.added + report.changed:
+            self._keep_corrections(name, (corrections or {}).get(name))
         return report
 
     def delete(self, doc_id: str) -> WriteReport:
@@ -337,6 +480,7 @@ class WebAssistant:
                 with contextlib.suppress(OSError):
                     if path.parent != temp_root:
                         path.parent.rmdir()  # Gradio's per-file folder, when empty
+        self._keep_corrections(doc_id, None)
         return report
 
     def rebuild(self, notify: Callable[[Progress], None] | None = None, task: str = "重建索引") -> WriteReport:
@@ -354,9 +498,71 @@ class WebAssistant:
 
         def write(writer: IndexWriter) -> WriteReport:
             # One generation holds the folder and the kept uploads: no moment without the uploads.
+            # (qa.library: the kept uploads and the corrections kept with them)
             return self.library.build(writer, source)
 
         return self._write(task, write, notify, fresh=True)
+
+    # ---- corrections made in the upload preview, kept beside the kept originals ----------------
+
+    @property
+    def _corrections_dir(self) -> Path:
+        return self.uploads_dir / ".corrections"  # a folder: never taken for an upload by a rebuild
+
+    def _keep_corrections(self, name: str, fields: dict | None) -> None:
+        import json
+
+        path = self._corrections_dir / f"{name}.json"
+        if fields:
+            self._corrections_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(fields, ensure_ascii=False), encoding="utf-8")
+        else:
+            path.unlink(missing_ok=True)
+
+    def _kept_corrections(self) -> dict[str, dict]:
+        import json
+
+        out: dict[str, dict] = {}
+        if self._corrections_dir.is_dir():
+            for path in self._corrections_dir.glob("*.json"):
+                try:
+                    out[path.name[: -len(".json")]] = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    logging.getLogger("qa.web").warning("unreadable correction file %s", path)
+        return out
+
+    def corrections_from(self, parsed: Sequence[Sequence], edited: Sequence[Sequence]) -> dict[str, dict]:
+        """The fields a person changed in the preview table, validated (name → field → value).
+
+        Raises:
+            UserError: a date or meeting number that cannot be read, naming the file and the field.
+        """
+        from qa.dates import cn_to_int
+
+        out: dict[str, dict] = {}
+        for before, after in zip(parsed, edited, strict=False):
+            name = str(before[0])
+            if str(before[-1]).startswith("✗"):
+                continue
+            fields: dict = {}
+            for column, key in PREVIEW_EDITABLE.items():
+                old, new = str(before[column] or "").strip(), str(after[column] if column < len(after) else "").strip()
+                if old == new:
+                    continue
+                if key == "date":
+                    fields[key] = _iso_date(new, f"{name} 的日期") if new else None
+                elif key == "meeting_number":
+                    number = int(new) if new.isdigit() else cn_to_int(new.strip("第次")) if new else None
+                    if new and not number:
+                        raise UserError(f"{name} 的会议次数「{new[:20]}」不是数字。")
+                    fields[key] = number
+                else:
+                    if len(new) > 40:
+                        raise UserError(f"{name} 的{PREVIEW_HEADERS[column]}太长了：最多 40 个字。")
+                    fields[key] = new or None
+            if fields:
+                out[name] = fields
+        return out
 
     def _write(
         self,
@@ -422,207 +628,118 @@ def _upload_name(path: str | Path) -> str:
 
 
 def _iso_date(value: str | float | None, label: str) -> str | None:
-    """A date typed or picked in the UI as YYYY-MM-DD (None when empty)."""
+    """A date typed or picked in the UI as YYYY-MM-DD (None when empty).
+
+    Understands 2024-12-01, 2024/12/1, 2024.12.1, 20241201, 2024年12月1日 and 二〇二四年十二月一日;
+    anything else is refused with a sentence naming the box.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, int | float):
         from datetime import datetime
 
         return datetime.fromtimestamp(value).date().isoformat()
-    text = value.strip()
-    match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?", text)
-    if match:
-        try:
-            return date(int(match[1]), int(match[2]), int(match[3])).isoformat()
-        except ValueError:
-            pass
-    raise UserError(f"{label}「{text}」不是有效的日期，请写成 2024-12-13 这样的格式。")
+    from qa.dates import find_dates
 
-
-def _item_at(items: list[dict], position: int) -> dict | None:
-    """The agenda item (rather than the overview) whose span holds ``position``."""
-    inside = [i for i in items if i.get("start", 0) <= position < i.get("end", 0)]
-    inside.sort(key=lambda i: (i.get("kind") == "overview", i["end"] - i["start"]))
-    return inside[0] if inside else None
-
-
-def _heading_as_written(text: str, item: dict) -> str | None:
-    """Map an item's normalised heading back onto the original text's first line."""
-    from qa.normalize import normalize
-
-    original = text[item["start"] : item["end"]].strip()
-    first = original.split("\n", 1)[0][:300]
-    heading = (item.get("heading") or "").rstrip("…")
-    if not first or not heading:
-        return None
-    norm = normalize(first)
-    at = norm.text.find(heading)
-    if at < 0 or at > 12:  # only a number like 七、 or （一） may come before the heading
-        return None
-    start, end = norm.to_original(0, at + len(heading))
-    written = first[start:end].strip()
-    return written + ("…" if item["heading"].endswith("…") else "") if written else None
-
-
-# ---------------------------------------------------------------------------------------------
-# rendering (HTML and markdown; every piece of document or user text is escaped)
-# ---------------------------------------------------------------------------------------------
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text if text is not None else ""), quote=True)
-
-
-def _cn_date(iso: str | None) -> str:
-    if not iso:
-        return "日期不详"
-    year, month, day = iso.split("-")
-    return f"{int(year)}年{int(month)}月{int(day)}日"
-
-
-def meeting_name(region: str | None, meeting: str | None, number: int | None) -> str:
-    """«姑苏区 · 保护区管委会、姑苏区政府第39次常务会议» (the number added when the name lacks it)."""
-    name = meeting or "常务会议"
-    if number and not re.search(r"[\d一二三四五六七八九十百千〇零两]+次", name):
-        name = f"第{number}次{name}" if name == "常务会议" else f"{name}（第{number}次）"
-    return " · ".join(p for p in (region, name) if p)
-
-
-def render_chat_message(turn: dict) -> str:
-    """The assistant's chat bubble for one turn (markdown)."""
-    if turn.get("error"):
-        return f"**提示：** {_e(turn['answer'])}"
-    lines = []
-    if turn.get("interpreted_as"):
-        lines.append(f"*（追问，理解为「{_e(turn['interpreted_as'])}」）*")
-    answer = _e(turn.get("answer", ""))
-    lines.append(answer.replace("\n", "  \n"))
-    if turn.get("ui_filters"):
-        lines.append(f"*筛选：{_e(turn['ui_filters'])}*")
-    if turn.get("citations"):
-        lines.append(f"*出处见引用卡片 [1]–[{len(turn['citations'])}]*")
-    return "\n\n".join(lines)
-
-
-def chat_messages(turns: list[dict]) -> list[dict]:
-    """Chatbot messages (user/assistant pairs) for the session's turns."""
-    messages: list[dict] = []
-    for turn in turns:
-        messages.append({"role": "user", "content": _e(turn["question"])})
-        messages.append({"role": "assistant", "content": render_chat_message(turn)})
-    return messages
-
-
-def _excerpt(text: str, sentence: str, heading: str | None) -> tuple[str, str, str]:
-    """The item text split around its supporting sentence: (before, sentence, after), as written."""
-    at = text.find(sentence) if sentence else -1
-    if at < 0:
-        return "", "", text
-    before, after = text[:at], text[at + len(sentence) :]
-    first = text.split("\n", 1)[0]
-    if heading and before.startswith(first) and len(first) < 120:
-        before = before[len(first) :]  # the heading is shown above the excerpt already
-    return before, sentence, after
-
-
-def render_cards(turn: dict | None, turn_number: int | None = None, headings: Sequence[str] = ()) -> str:
-    """The citation cards of one answer; each card's «查看原文» button carries its rank."""
-    from qa.answer import display
-
-    if turn is None:
-        return (
-            '<div class="qa-cards"><div class="qa-cards-empty">提问后，答案引用的纪要原文会显示在这里：'
-            "会议、日期、议题，以及支持答案的句子。</div></div>"
-        )
-    head = "引用出处" + (f"<span>（第 {turn_number} 问）</span>" if turn_number else "")
-    citations = turn.get("citations") or []
-    if not citations:
-        reason = "出错了，没有出处。" if turn.get("error") else "没有找到可以引用的纪要内容。"
-        empty = f'<div class="qa-cards-empty">{reason}</div>'
-        return f'<div class="qa-cards"><div class="qa-cards-head">{head}</div>{empty}</div>'
-    cards = []
-    for index, c in enumerate(citations):
-        heading = headings[index] if index < len(headings) and headings[index] else c.get("item", "")
-        before, sentence, after = _excerpt(c.get("text", ""), c.get("sentence", ""), heading)
-        lead = display(before)
-        lead = ("…" + lead[-70:]) if len(lead) > 70 else lead
-        tail = display(after)
-        tail = (tail[:110] + "…") if len(tail) > 110 else tail
-        quote = display(sentence)
-        if len(quote) > 180:  # a long overview sentence: its start here, the whole of it under 议题全文
-            quote, tail = quote[:180] + "…", ""
-        text = c.get("text", "")
-        at = text.find(sentence) if sentence else -1
-        if at >= 0:
-            full = f'{_e(text[:at])}<mark class="qa-hl">{_e(sentence)}</mark>{_e(text[at + len(sentence) :])}'
-        else:
-            full = _e(text)
-        rank = int(c["rank"])
-        name = meeting_name(c.get("region"), c.get("meeting"), c.get("meeting_number"))
-        cards.append(
-            f'<article class="qa-card" id="qa-card-{rank}" data-rank="{rank}">'
-            f'<header><span class="qa-rank">[{rank}]</span>'
-            f'<span class="qa-meeting">{_e(name)}</span>'
-            f'<time datetime="{_e(c.get("date") or "")}">{_e(_cn_date(c.get("date")))}</time></header>'
-            f'<div class="qa-item" title="{_e(c.get("item", ""))}">{_e(heading)}</div>'
-            f'<p class="qa-excerpt">{_e(lead)}<mark class="qa-hl">{_e(quote)}</mark>{_e(tail)}</p>'
-            f'<details><summary>议题全文</summary><div class="qa-fulltext">{full}</div></details>'
-            f'<footer><span class="qa-source" title="文件">{_e(c.get("source", ""))}</span>'
-            f'<button type="button" class="qa-open" data-open-rank="{rank}">查看原文 ›</button></footer>'
-            "</article>"
-        )
-    return f'<div class="qa-cards"><div class="qa-cards-head">{head}</div>{"".join(cards)}</div>'
-
-
-def render_document(document: dict | None, citation: dict | None = None, heading: str | None = None) -> str:
-    """The whole document as written, with the cited item highlighted and its sentence marked."""
-    if document is None:
-        return '<div class="qa-doc"><p class="qa-cards-empty">这份纪要已不在资料库中（可能已被删除或重建）。</p></div>'
-    text = document.get("text") or ""
-    meeting = document.get("meeting") or {}
-    item = sentence = None
-    if citation is not None:
-        start, end = (int(x) for x in citation["span"])
-        item = _item_at(meeting.get("items", []), start)
-        sentence = (max(0, start), min(len(text), end))
-    pieces: list[str] = []
-    if item is not None and sentence is not None:
-        a, b = item["start"], item["end"]
-        s, t = max(sentence[0], a), min(sentence[1], b)
-        if s >= t:
-            s = t = a
-        pieces = [
-            _e(text[:a]),
-            '<div class="qa-doc-item" id="qa-doc-item">',
-            _e(text[a:s]),
-            f'<mark class="qa-target">{_e(text[s:t])}</mark>' if t > s else '<span class="qa-target"></span>',
-            _e(text[t:b]),
-            "</div>",
-            _e(text[b:]),
+    text = str(value).strip()
+    bare = re.sub(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)$", "", text).strip()  # a time after the date is ignored
+    compact = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", bare)
+    found = [(int(compact[1]), int(compact[2]), int(compact[3]))] if compact else []
+    if not found:
+        mentions = [
+            m for m in find_dates(bare) if m.kind == "full" and m.start == 0 and m.end >= len(bare.rstrip("日号 "))
         ]
-    elif sentence is not None:
-        s, t = sentence
-        pieces = [_e(text[:s]), f'<mark class="qa-target">{_e(text[s:t])}</mark>', _e(text[t:])]
-    else:
-        pieces = [_e(text)]
-    facts = [
-        ("地区", meeting.get("region")),
-        ("会议", meeting_name(None, meeting.get("meeting"), meeting.get("meeting_number"))),
-        ("日期", _cn_date(meeting.get("date")) + ("（推断）" if meeting.get("date_inferred") else "")),
-        ("主持", " ".join(p for p in (meeting.get("chair_title"), meeting.get("chair")) if p)),
-        ("文号", meeting.get("doc_number")),
-        ("文件", document.get("source")),
-    ]
-    meta = "".join(f"<span><b>{_e(k)}</b>{_e(v)}</span>" for k, v in facts if v)
-    title = meeting.get("title") or meeting_name(meeting.get("region"), meeting.get("meeting"), None)
-    located = ""
-    if citation is not None:
-        label = heading or citation.get("item", "")
-        located = f'<div class="qa-doc-located">定位到 [{int(citation["rank"])}]：{_e(label)}</div>'
-    return (
-        f'<div class="qa-doc"><h3>{_e(title)}</h3><div class="qa-doc-meta">{meta}</div>{located}'
-        f'<div class="qa-doc-text">{"".join(pieces)}</div></div>'
-    )
+        found = [(m.year, m.month, m.day) for m in mentions if m.year and m.month and m.day]
+    if not found:
+        match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", bare)
+        found = [(int(match[1]), int(match[2]), int(match[3]))] if match else []
+    for year, month, day in found:
+        try:
+            return date(year, month, day).isoformat()
+        except ValueError:
+            break
+    shown = text if len(text) <= 30 else text[:30] + "…"
+    raise UserError(f"{label}「{shown}」不是有效的日期，请写成 2024-12-13 或 2024年12月13日。")
+
+
+def _filter_note(regions: Sequence[str] | None, start: str | None, end: str | None) -> str:
+    parts = []
+    if regions:
+        parts.append("地区 " + "、".join(regions))
+    if start or end:
+        parts.append(f"日期 {start or '不限'} 至 {end or '不限'}")
+    return "；".join(parts)
+
+
+def _short_region(name: str) -> str:
+    """«姑苏» for «姑苏区», «太仓» for «太仓市»: how a question may name a region."""
+    short = re.sub(r"(自治县|自治州|新区|特别行政区|区|市|县|旗|州)$", "", name)
+    return short if len(short) >= 2 else name
+
+
+def filter_notices(
+    question: str, chosen: Sequence[str], known: Sequence[str], start: str | None = None, end: str | None = None
+) -> list[str]:
+    """Where the question and the chosen filters disagree, said as sentences.
+
+    «问题中的"姑苏区"不在筛选范围（吴中区）内» when the question names a region of the index that
+    the region filter leaves out; likewise a year outside the date range.
+    """
+    from qa.normalize import normalize_query
+
+    norm = normalize_query(question)
+    notices = []
+    if chosen:
+        chosen_set = set(chosen)
+        for region in sorted(known, key=len, reverse=True):
+            if region in chosen_set:
+                continue
+            named = region if region in norm else _short_region(region)
+            if named in norm and not any(named in c or c in norm for c in chosen_set):
+                scope = "、".join(chosen)
+                notices.append(f"问题中的“{named}”不在筛选范围（{scope}）内：答案只在筛选范围内查找。")
+    for match in re.finditer(r"(?<!\d)(19\d{2}|20\d{2})年", norm):
+        year = match[1]
+        if (start and year < start[:4]) or (end and year > end[:4]):
+            notices.append(f"问题中的“{year}年”不在日期筛选（{start or '不限'} 至 {end or '不限'}）内。")
+    return notices
+
+
+_TOPIC_STOP = {
+    "会议",
+    "审议",
+    "研究",
+    "讨论",
+    "部署",
+    "工作",
+    "情况",
+    "方案",
+    "问题",
+    "事项",
+    "相关",
+    "有关",
+    "什么",
+    "哪些",
+}
+
+
+def topic_terms(question: str, regions: Sequence[str] = ()) -> list[str]:
+    """The content words of a question's topic (place, time and question words left out)."""
+    import jieba
+
+    from qa.query import understand
+
+    query = understand(question, [(r, None) for r in regions])
+    topic = query.topic
+    for region in sorted(regions, key=len, reverse=True):
+        topic = topic.replace(region, " ").replace(_short_region(region), " ")
+    words = [w.strip() for w in jieba.lcut(topic)]
+    return [w for w in words if len(w) >= 2 and w not in _TOPIC_STOP and not re.fullmatch(r"[\d\W_]+", w)]
+
+
+# ---------------------------------------------------------------------------------------------
+# the knowledge base's renderings (the chat and cards are in qa/webview.py)
+# ---------------------------------------------------------------------------------------------
 
 
 def render_status(status: dict) -> str:
@@ -661,7 +778,7 @@ def document_rows(documents: list[dict]) -> list[list]:
                 m.get("date") or "—",
                 items,
                 d["source"],
-                "；".join(d.get("warnings") or []) or "",
+                "；".join(zh_message(w) for w in d.get("warnings") or []) or "",
             ]
         )
     return rows
@@ -721,7 +838,7 @@ def render_report(report: WriteReport, documents: list[dict] | None = None) -> s
     if report.removed:
         parts.append(f'<div class="qa-ok">✓ 已删除：{"、".join(_e(d) for d in report.removed)}</div>')
     for error in report.errors:
-        parts.append(f'<div class="qa-bad">✗ {_e(error.path)}：未能加入（{_e(error.reason)}）</div>')
+        parts.append(f'<div class="qa-bad">✗ {_e(error.path)}：未能加入（{_e(zh_message(error.reason))}）</div>')
     if not parts:
         parts.append('<div class="qa-ok">没有需要更新的内容。</div>')
     return '<div class="qa-report">' + "".join(parts) + "</div>"
@@ -735,52 +852,18 @@ def render_error(message: str) -> str:
 # the Gradio app
 # ---------------------------------------------------------------------------------------------
 
-CSS = """
-.gradio-container { max-width: 1400px !important; }
-#qa-title h1 { margin-bottom: 0; }
-.qa-status { padding: 6px 10px; border-radius: 6px; background: var(--block-background-fill); font-size: 0.95em; }
-.qa-status.qa-error { background: #fdecea; color: #8a1c12; }
-.qa-status.qa-building { background: #fff6e0; }
-.qa-updating { margin-left: 1em; color: #8a5a00; }
-.qa-bar { height: 6px; background: #eee; border-radius: 3px; margin-top: 4px; overflow: hidden; }
-.qa-bar > div { height: 100%; background: var(--color-accent); }
-.qa-cards { display: flex; flex-direction: column; gap: 10px; }
-.qa-cards-head { font-weight: 600; font-size: 1.05em; }
-.qa-cards-head span { font-weight: normal; color: var(--body-text-color-subdued); font-size: 0.9em; }
-.qa-cards-empty { color: var(--body-text-color-subdued); padding: 8px 0; }
-.qa-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
-  background: var(--block-background-fill); }
-.qa-card header { display: flex; flex-wrap: wrap; gap: 6px; align-items: baseline; }
-.qa-rank { font-weight: 700; color: var(--color-accent); }
-.qa-meeting { font-weight: 600; }
-.qa-card time { color: var(--body-text-color-subdued); margin-left: auto; }
-.qa-item { margin: 4px 0; font-weight: 500; }
-.qa-excerpt { margin: 4px 0; line-height: 1.7; }
-mark.qa-hl { background: #ffe58f; color: inherit; padding: 0 1px; border-radius: 2px; }
-mark.qa-target { background: #ffc53d; color: inherit; padding: 1px 2px; border-radius: 3px;
-  box-shadow: 0 0 0 2px #fa8c16; }
-.qa-card details summary { cursor: pointer; color: var(--body-text-color-subdued); font-size: 0.9em; }
-.qa-fulltext { white-space: pre-wrap; max-height: 260px; overflow: auto; font-size: 0.92em; line-height: 1.6; }
-.qa-card footer { display: flex; justify-content: space-between; align-items: center; margin-top: 6px; gap: 8px; }
-.qa-source { color: var(--body-text-color-subdued); font-size: 0.85em; overflow-wrap: anywhere; }
-.qa-open { border: 1px solid var(--color-accent); color: var(--color-accent); background: transparent;
-  border-radius: 6px; padding: 2px 10px; cursor: pointer; white-space: nowrap; }
-.qa-open:hover { background: var(--color-accent); color: white; }
-.qa-doc h3 { margin: 0 0 4px; }
-.qa-doc-meta { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 0.92em; margin: 4px 0; }
-.qa-doc-meta b { margin-right: 4px; color: var(--body-text-color-subdued); font-weight: normal; }
-.qa-doc-located { margin: 6px 0; color: #8a5a00; }
-.qa-doc-text { white-space: pre-wrap; line-height: 1.8; max-height: 70vh; overflow: auto; padding: 8px 12px;
-  border: 1px solid var(--border-color-primary); border-radius: 6px; }
-.qa-doc-item { display: inline; background: #fffbe6; box-shadow: -6px 0 0 #ffd666; }
-.qa-preview { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 8px 12px; margin: 6px 0; }
-.qa-preview ul { margin: 4px 0 0 1em; list-style: none; padding: 0; }
-.qa-bad { color: #b42318; }
-.qa-ok { color: #1a7f37; }
-.qa-warn { color: #8a5a00; font-size: 0.9em; }
-.qa-replace { margin-left: 8px; color: #8a5a00; font-size: 0.9em; }
-#qa-filters, #qa-kb-actions { align-items: flex-end; }
-.qa-examples button { font-size: 0.85em !important; }
+_CHAT_JS = """
+element.addEventListener('click', (event) => {
+  if (event.target.closest('[data-copy], [data-ask], summary, a[href]:not(.qa-ref)')) return;
+  const open = event.target.closest('[data-open-rank]');
+  if (open) {
+    event.preventDefault();
+    trigger('click', {rank: Number(open.dataset.openRank), turn: Number(open.dataset.openTurn ?? -1)});
+    return;
+  }
+  const turn = event.target.closest('.qa-turn');
+  if (turn) trigger('click', {turn: Number(turn.dataset.turn)});
+});
 """
 
 _CARDS_JS = """
@@ -794,8 +877,10 @@ _SCROLL_JS = """
 () => {
   const reveal = () => {
     const target = document.querySelector('#qa-doc .qa-target');
-    if (target) { target.scrollIntoView({block: 'center'}); return true; }
-    return false;
+    if (!target) return false;
+    document.querySelector('#qa-doc-panel')?.scrollIntoView({block: 'start'});
+    target.scrollIntoView({block: 'center'});
+    return true;
   };
   let tries = 0;
   const timer = setInterval(() => { if (reveal() || ++tries > 40) clearInterval(timer); }, 50);
@@ -806,7 +891,28 @@ _SCROLL_JS = """
 def _theme():
     # Local fonts only: the default theme would fetch web fonts, and there may be no network.
     fonts = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "system-ui", "sans-serif"]
-    return gr.themes.Soft(primary_hue="blue", neutral_hue="slate", font=fonts, font_mono=["monospace"])
+    theme = gr.themes.Soft(primary_hue="blue", neutral_hue="slate", font=fonts, font_mono=["monospace"])
+    # Gradio's own subdued texts (labels, hints, placeholders) at WCAG AA contrast in both themes.
+    return theme.set(
+        body_text_color_subdued="*neutral_600",
+        body_text_color_subdued_dark="*neutral_300",
+        input_placeholder_color="*neutral_500",
+        input_placeholder_color_dark="*neutral_300",
+        block_label_text_color="*neutral_700",
+        block_label_text_color_dark="*neutral_200",
+        block_info_text_color="*neutral_600",
+        block_info_text_color_dark="*neutral_300",
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_background_fill_dark="*primary_600",
+        button_primary_background_fill_hover_dark="*primary_700",
+        button_primary_text_color="white",
+        button_primary_text_color_dark="white",
+    )
+
+
+def _with_view(history: list[dict]) -> list[dict]:
+    return history[-MAX_TURNS:]
 
 
 def build_app(settings: Settings, start_build: bool = True):
@@ -818,6 +924,8 @@ def build_app(settings: Settings, start_build: bool = True):
     core = WebAssistant(settings)
     if start_build:
         core.start_first_build()
+    export_dir = Path(tempfile.mkdtemp(prefix="qa-export-"))
+    download_dir = Path(tempfile.mkdtemp(prefix="qa-original-"))
 
     def kb_refresh():
         documents = core.documents()
@@ -831,74 +939,75 @@ def build_app(settings: Settings, start_build: bool = True):
 
     with gr.Blocks(title="纪要问答", analytics_enabled=False) as app:
         app.qa_core = core  # type: ignore[attr-defined]  # for tests and embedding apps
-        turns = gr.State([])  # this browser session's conversation: one answer dict per question
-        shown = gr.State(-1)  # which turn's citations the cards show
+        # This browser's conversation, kept in its localStorage: a reload or Back keeps it.
+        turns = gr.BrowserState([], storage_key="qa-conversation")
+        shown = gr.State(-1)  # which turn's citations the side column shows
         doc_ids = gr.State([])  # doc ids in the order of the 资料库 table's rows
 
-        gr.Markdown(
-            "# 纪要问答\n政府常务会议纪要智能问答：每个答案都注明出自哪次会议、哪个议题、哪句原文。", elem_id="qa-title"
-        )
-        status = gr.HTML(render_status(core.status()), elem_id="qa-status", js_on_load=None)
+        with gr.Row(equal_height=False, elem_id="qa-top"):
+            gr.Markdown(
+                "# 纪要问答\n政府常务会议纪要问答：每个答案都注明出自哪次会议、哪个议题、哪句原文。", elem_id="qa-title"
+            )
+            status = gr.HTML(render_status(core.status()), elem_id="qa-status", js_on_load=None)
         timer = gr.Timer(1.0, active=core.building())
 
         with gr.Tabs(elem_id="qa-tabs"):
             with gr.Tab("问答", id="ask", elem_id="qa-tab-ask"):
+                with gr.Row(equal_height=True, elem_id="qa-ask-row"):
+                    question = gr.Textbox(
+                        placeholder="输入问题，回车提问；追问可以只说「那太仓呢？」",
+                        show_label=False,
+                        lines=1,
+                        max_lines=3,
+                        scale=6,
+                        min_width=150,
+                        elem_id="qa-question",
+                    )
+                    send = gr.Button("提问", variant="primary", scale=0, min_width=64, elem_id="qa-send")
+                    new_chat = gr.Button("新对话", scale=0, min_width=72, elem_id="qa-new-chat")
+                with (
+                    gr.Accordion(filter_label(None, None, None), open=False, elem_id="qa-filters-box") as filters_box,
+                    gr.Row(equal_height=False, elem_id="qa-filter-row"),
+                ):
+                    regions = gr.Dropdown(
+                        choices=core.regions(),
+                        multiselect=True,
+                        label="地区（可多选）",
+                        scale=3,
+                        min_width=160,
+                        elem_id="qa-regions",
+                    )
+                    date_from = gr.Textbox(
+                        label="起始日期",
+                        placeholder="如 2024-12-01 或 2024年12月1日",
+                        max_lines=1,
+                        scale=2,
+                        min_width=140,
+                        elem_id="qa-date-from",
+                    )
+                    date_to = gr.Textbox(
+                        label="截止日期",
+                        placeholder="如 2024-12-31",
+                        max_lines=1,
+                        scale=2,
+                        min_width=140,
+                        elem_id="qa-date-to",
+                    )
+                    clear_filters = gr.Button("清除筛选", size="sm", scale=0, min_width=80, elem_id="qa-clear-filters")
                 with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=420):
-                        with gr.Row(equal_height=False, elem_id="qa-filters"):
-                            regions = gr.Dropdown(
-                                choices=core.regions(),
-                                multiselect=True,
-                                label="地区（可多选）",
-                                scale=3,
-                                min_width=160,
-                                elem_id="qa-regions",
-                            )
-                            date_from = gr.DateTime(
-                                include_time=False,
-                                type="string",
-                                label="起始日期",
-                                scale=2,
-                                min_width=140,
-                                elem_id="qa-date-from",
-                            )
-                            date_to = gr.DateTime(
-                                include_time=False,
-                                type="string",
-                                label="截止日期",
-                                scale=2,
-                                min_width=140,
-                                elem_id="qa-date-to",
-                            )
-                            clear_filters = gr.Button(
-                                "清除筛选", size="sm", scale=0, min_width=80, elem_id="qa-clear-filters"
-                            )
-                        chatbot = gr.Chatbot(
-                            label="对话",
-                            height=480,
-                            elem_id="qa-chat",
-                            feedback_options=None,
-                            buttons=["copy"],
-                            placeholder="问一个关于政府常务会议纪要的问题，例如「姑苏区碳达峰方案何时审议」。",
-                        )
-                        with gr.Row(equal_height=True):
-                            question = gr.Textbox(
-                                placeholder="输入问题，回车提问；追问可以只说「那太仓呢？」",
-                                show_label=False,
-                                scale=6,
-                                max_lines=3,
-                                elem_id="qa-question",
-                            )
-                            send = gr.Button("提问", variant="primary", scale=1, elem_id="qa-send")
-                            new_chat = gr.Button("新对话", scale=1, elem_id="qa-new-chat")
-                        gr.Markdown("**示例问题**（点击即问）")
-                        with gr.Row(elem_classes=["qa-examples"]):
-                            example_buttons = [gr.Button(q, size="sm") for q in EXAMPLES]
-                    with gr.Column(scale=2, min_width=360):
-                        cards = gr.HTML(render_cards(None), elem_id="qa-cards", js_on_load=_CARDS_JS)
+                    with gr.Column(scale=3, min_width=340):
+                        chat = gr.HTML(render_chat([], examples=EXAMPLES), elem_id="qa-chat", js_on_load=_CHAT_JS)
+                    with gr.Column(scale=2, min_width=340, elem_id="qa-side"):
+                        cards = gr.HTML(render_cards(None), elem_id="qa-side-cards", js_on_load=_CARDS_JS)
+                        with gr.Row(visible=False, elem_id="qa-export") as export_row:
+                            export_csv = gr.DownloadButton("导出 CSV", size="sm", elem_id="qa-export-csv")
+                            export_docx = gr.DownloadButton("导出 Word", size="sm", elem_id="qa-export-docx")
                 with gr.Column(visible=False, elem_id="qa-doc-panel") as doc_panel:
                     with gr.Row():
                         gr.Markdown("### 原文")
+                        download = gr.DownloadButton(
+                            "下载原件", size="sm", scale=0, visible=False, elem_id="qa-download"
+                        )
                         close_doc = gr.Button("关闭原文", size="sm", scale=0, elem_id="qa-close-doc")
                     doc_view = gr.HTML("", elem_id="qa-doc", js_on_load=None)
 
@@ -913,7 +1022,17 @@ def build_app(settings: Settings, start_build: bool = True):
                     label="已收录的纪要（点击一行可选中）",
                     elem_id="qa-docs",
                 )
-                with gr.Row(equal_height=False, elem_id="qa-kb-actions"):
+                writable = not core.read_only
+                if core.read_only:
+                    gr.Markdown("**只读模式**：这里可以查看和提问，不能上传、删除或重建。", elem_id="qa-read-only")
+                admin = gr.Textbox(
+                    label="管理口令（上传、删除、重建需要）",
+                    type="password",
+                    visible=writable and core.needs_token,
+                    max_lines=1,
+                    elem_id="qa-admin-token",
+                )
+                with gr.Row(equal_height=False, elem_id="qa-kb-actions", visible=writable):
                     chosen = gr.Dropdown(label="选中的纪要", choices=[], scale=4, elem_id="qa-doc-choice")
                     delete = gr.Button("删除这份纪要", variant="stop", scale=1, elem_id="qa-delete")
                     rebuild = gr.Button("重建整个索引", scale=1, elem_id="qa-rebuild")
@@ -923,106 +1042,181 @@ def build_app(settings: Settings, start_build: bool = True):
                     confirm_no = gr.Button("取消", scale=0)
                 pending = gr.State("")  # "delete:<doc_id>" or "rebuild" while waiting for 确认
                 kb_result = gr.HTML("", elem_id="qa-kb-result", js_on_load=None)
-                gr.Markdown(
-                    "### 上传纪要\n支持 .txt .md .docx .pdf .html，可一次选多个文件。先看解析结果，再加入资料库；"
-                    "无法读取的文件会单独列出，其余文件照常加入。加入过程中仍可提问（答案来自更新前的资料库）。"
-                )
-                upload = gr.File(
-                    file_count="multiple",
-                    file_types=UPLOAD_TYPES,
-                    type="filepath",
-                    label="选择文件",
-                    elem_id="qa-upload",
-                )
-                preview = gr.HTML("", elem_id="qa-preview", js_on_load=None)
-                add = gr.Button("加入资料库", variant="primary", interactive=False, elem_id="qa-add")
-                add_result = gr.HTML("", elem_id="qa-add-result", js_on_load=None)
+                with gr.Column(visible=writable, elem_id="qa-upload-box"):
+                    gr.Markdown(
+                        "### 上传纪要\n支持 .txt .md .docx .pdf .html，可一次选多个文件。先看解析结果，再加入资料库；"
+                        "无法读取的文件会单独列出，其余文件照常加入。加入过程中仍可提问（答案来自更新前的资料库）。"
+                    )
+                    upload = gr.File(
+                        file_count="multiple",
+                        file_types=UPLOAD_TYPES,
+                        type="filepath",
+                        label="选择文件",
+                        elem_id="qa-upload",
+                    )
+                    with gr.Row(equal_height=True):
+                        preview_note = gr.Markdown("", elem_id="qa-preview-note")
+                        add = gr.Button("加入资料库", variant="primary", interactive=False, scale=0, elem_id="qa-add")
+                    add_result = gr.HTML("", elem_id="qa-add-result", js_on_load=None)
+                    parsed = gr.State([])  # the preview's rows as parsed, to tell the corrections apart
+                    preview = gr.Dataframe(
+                        headers=PREVIEW_HEADERS,
+                        value=[],
+                        type="array",
+                        interactive=True,
+                        static_columns=[i for i in range(len(PREVIEW_HEADERS)) if i not in PREVIEW_EDITABLE],
+                        wrap=True,
+                        max_height=360,
+                        column_widths=["16%", "9%", "20%", "6%", "10%", "9%", "6%", "24%"],
+                        label="解析预览（地区、次数、日期、主持可改正）",
+                        visible=False,
+                        elem_id="qa-preview",
+                    )
 
         # ---- 问答 ----------------------------------------------------------------------------
+
+        def export_updates(turn: dict | None):
+            """The export buttons for a turn: shown for answers with several cited meetings or lists."""
+            if not turn or not core.exportable(turn):
+                return gr.Row(visible=False), gr.skip(), gr.skip()
+            csv_path, docx_path = core.export(turn, export_dir)
+            return gr.Row(visible=True), gr.DownloadButton(value=str(csv_path)), gr.DownloadButton(value=str(docx_path))
 
         def on_ask(text, history, regions_value, start, end):
             text = (text or "").strip()
             if not text:
-                return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                return (gr.skip(),) * 8
+            history = list(history or [])
             previous = next(
                 (t.get("interpreted_as") or t["question"] for t in reversed(history) if not t.get("error")), None
             )
             try:
-                turn = core.ask(text, regions_value, start, end, previous=previous)
-                turn["ui_filters"] = _filter_note(regions_value, start, end)
-                turn["headings"] = core.written_headings(turn["citations"])
+                turn = core.answer_turn(text, regions_value, start, end, previous=previous)
             except UserError as exc:
                 turn = {"question": text, "answer": str(exc), "found": False, "citations": [], "error": True}
             except Exception as exc:
                 turn = {"question": text, "answer": _unexpected(exc), "found": False, "citations": [], "error": True}
-            history = [*history, turn]
+            history = _with_view([*history, turn])
             index = len(history) - 1
             return (
                 "",
-                chat_messages(history),
+                render_chat(history, index, EXAMPLES),
                 history,
                 index,
-                render_cards(turn, index + 1, turn.get("headings", ())),
+                render_cards(turn, index + 1),
+                *export_updates(turn),
             )
 
-        ask_outputs = [question, chatbot, turns, shown, cards]
+        ask_outputs = [question, chat, turns, shown, cards, export_row, export_csv, export_docx]
         ask_inputs = [question, turns, regions, date_from, date_to]
         for trigger in (question.submit, send.click):
             trigger(on_ask, ask_inputs, ask_outputs, api_visibility="private", concurrency_limit=8)
-        for button, text in zip(example_buttons, EXAMPLES, strict=True):
-            button.click(lambda q=text: q, None, question, api_visibility="private", queue=False).then(
-                on_ask, ask_inputs, ask_outputs, api_visibility="private", concurrency_limit=8
-            )
 
         def on_new_chat():
-            return [], [], -1, render_cards(None), gr.Column(visible=False), ""
+            return (
+                [],
+                render_chat([], None, EXAMPLES),
+                -1,
+                render_cards(None),
+                gr.Column(visible=False),
+                "",
+                gr.Row(visible=False),
+            )
 
-        # The chat's own trash button clears the conversation state too, not only what is shown.
-        chatbot.clear(
-            on_new_chat,
-            None,
-            [chatbot, turns, shown, cards, doc_panel, question],
-            api_visibility="private",
-            queue=False,
-        )
         new_chat.click(
             on_new_chat,
             None,
-            [chatbot, turns, shown, cards, doc_panel, question],
+            [turns, chat, shown, cards, doc_panel, question, export_row],
             api_visibility="private",
             queue=False,
-        )
+        ).then(None, None, None, js="() => { history.replaceState(null, '', location.pathname); }")
 
-        def on_select_message(history, evt: gr.SelectData):
-            index = evt.index if isinstance(evt.index, int) else (evt.index[0] if evt.index else 0)
-            number = int(index) // 2
-            if not 0 <= number < len(history):
-                return gr.skip(), gr.skip()
+        def open_document(history, number: int, rank: int):
+            if not history:
+                return gr.skip(), gr.skip(), gr.skip()
+            turn = history[number if 0 <= number < len(history) else -1]
+            citation = next((c for c in turn.get("citations", []) if int(c["rank"]) == int(rank)), None)
+            if citation is None:
+                return gr.skip(), gr.skip(), gr.skip()
+            document = core.document(citation["doc_id"])
+            heading = (citation.get("view") or {}).get("heading")
+            original = core.original_path(document) if document else None
+            if original is not None:
+                original = _offered_copy(original, download_dir)
+            button = (
+                gr.DownloadButton(value=str(original), visible=True) if original else gr.DownloadButton(visible=False)
+            )
+            return gr.Column(visible=True), render_document(document, citation, heading), button
+
+        def on_chat_click(history, current, evt: gr.EventData):
+            data = getattr(evt, "_data", None) or {}
+            history = history or []
+            number = data.get("turn") if isinstance(data, dict) else None
+            if not isinstance(number, int | float) or not 0 <= int(number) < len(history):
+                number = current if 0 <= current < len(history) else len(history) - 1
+            number = int(number)
+            rank = data.get("rank") if isinstance(data, dict) else None
+            if isinstance(rank, int | float) and history:
+                return (
+                    gr.skip(),
+                    gr.skip(),
+                    gr.skip(),
+                    gr.skip(),
+                    gr.skip(),
+                    *open_document(history, number, int(rank)),
+                )
+            if not history:
+                return (gr.skip(),) * 8
             turn = history[number]
-            return number, render_cards(turn, number + 1, turn.get("headings", ()))
+            return (number, render_cards(turn, number + 1), *export_updates(turn), gr.skip(), gr.skip(), gr.skip())
 
-        chatbot.select(on_select_message, [turns], [shown, cards], api_visibility="private")
+        chat_outputs = [shown, cards, export_row, export_csv, export_docx, doc_panel, doc_view, download]
+        chat.click(on_chat_click, [turns, shown], chat_outputs, api_visibility="private").then(
+            None, None, None, js=_SCROLL_JS
+        )
 
         def on_open(history, index, evt: gr.EventData):
             data = getattr(evt, "_data", None) or {}
             rank = data.get("rank") if isinstance(data, dict) else None
             if not history or not isinstance(rank, int | float):
-                return gr.skip(), gr.skip()
-            turn = history[index if 0 <= index < len(history) else -1]
-            citations = turn.get("citations", [])
-            at = next((i for i, c in enumerate(citations) if c["rank"] == int(rank)), None)
-            if at is None:
-                return gr.skip(), gr.skip()
-            citation, headings = citations[at], turn.get("headings") or []
-            heading = headings[at] if at < len(headings) else None
-            return gr.Column(visible=True), render_document(core.document(citation["doc_id"]), citation, heading)
+                return gr.skip(), gr.skip(), gr.skip()
+            return open_document(history, index, int(rank))
 
-        cards.click(on_open, [turns, shown], [doc_panel, doc_view], api_visibility="private").then(
+        cards.click(on_open, [turns, shown], [doc_panel, doc_view, download], api_visibility="private").then(
             None, None, None, js=_SCROLL_JS
         )
         close_doc.click(lambda: gr.Column(visible=False), None, doc_panel, api_visibility="private", queue=False)
+
+        def on_filters(regions_value, start, end):
+            set_any = bool(regions_value or (start or "").strip() or (end or "").strip())
+            return gr.Accordion(label=filter_label(regions_value, start, end), open=True if set_any else gr.skip())
+
+        for component in (regions, date_from, date_to):
+            component.change(
+                on_filters,
+                [regions, date_from, date_to],
+                filters_box,
+                api_visibility="private",
+                queue=False,
+                show_progress="hidden",
+            )
+
+        def on_date(value, label):
+            """A typed date is understood (rewritten as YYYY-MM-DD) or visibly refused."""
+            try:
+                iso = _iso_date(value, label)
+            except UserError as exc:
+                return gr.Textbox(label=f"{label}：无法识别", info=str(exc))
+            return gr.Textbox(value=iso or "", label=label, info=None)
+
+        date_from.blur(lambda v: on_date(v, "起始日期"), date_from, date_from, api_visibility="private", queue=False)
+        date_to.blur(lambda v: on_date(v, "截止日期"), date_to, date_to, api_visibility="private", queue=False)
         clear_filters.click(
-            lambda: (gr.Dropdown(value=[]), None, None),
+            lambda: (
+                gr.Dropdown(value=[]),
+                gr.Textbox(value="", label="起始日期", info=None),
+                gr.Textbox(value="", label="截止日期", info=None),
+            ),
             None,
             [regions, date_from, date_to],
             api_visibility="private",
@@ -1057,7 +1251,7 @@ def build_app(settings: Settings, start_build: bool = True):
 
         gr.api(ask, api_name="ask", concurrency_limit=8)
 
-        # ---- status and first build ----------------------------------------------------------
+        # ---- status, first build, the page's address ------------------------------------------
 
         def on_tick():
             building = core.building()
@@ -1076,36 +1270,83 @@ def build_app(settings: Settings, start_build: bool = True):
             show_progress="hidden",
         )
 
-        def on_load():
+        def on_load(history, request: gr.Request):
             table_value, choice, ids, region_dropdown, status_html = kb_refresh()
             building = core.building()
-            return status_html, gr.Timer(active=building), table_value, choice, ids, region_dropdown
+            history = _with_view([t for t in (history or []) if isinstance(t, dict) and "question" in t])
+            params = request.query_params if request is not None else {}
+            asked = (params.get("q") or "").strip()[:MAX_QUESTION_CHARS]
+            wanted_regions = [r for r in params.getlist("region")] if hasattr(params, "getlist") else []
+            start, end = params.get("from") or "", params.get("to") or ""
+            known = set(core.regions())
+            wanted_regions = [r for r in wanted_regions if r in known]
+            last = history[-1] if history else None
+            same = last is not None and last.get("question") == asked and url_query(last) == "?" + str(params)
+            pending_question = asked if asked and not same else ""
+            filters_set = bool(wanted_regions or start or end)
+            selected = len(history) - 1
+            return (
+                status_html,
+                gr.Timer(active=building),
+                table_value,
+                choice,
+                ids,
+                gr.Dropdown(choices=sorted(known), value=wanted_regions) if asked else region_dropdown,
+                render_chat(history, selected, EXAMPLES),
+                render_cards(last, selected + 1) if last else render_cards(None),
+                selected,
+                pending_question,
+                gr.Textbox(value=start) if asked else gr.skip(),
+                gr.Textbox(value=end) if asked else gr.skip(),
+                gr.Accordion(label=filter_label(wanted_regions, start, end), open=True) if filters_set else gr.skip(),
+            )
 
         app.load(
             on_load,
-            None,
-            [status, timer, table, chosen, doc_ids, regions],
+            [turns],
+            [
+                status,
+                timer,
+                table,
+                chosen,
+                doc_ids,
+                regions,
+                chat,
+                cards,
+                shown,
+                question,
+                date_from,
+                date_to,
+                filters_box,
+            ],
             api_visibility="private",
             show_progress="hidden",
-        )
+        ).then(on_ask, ask_inputs, ask_outputs, api_visibility="private")  # a question in the URL is answered
 
         # ---- 资料库 ----------------------------------------------------------------------------
 
-        def on_files(paths):
+        def on_files(paths, token):
             if not paths:
-                return "", gr.Button(interactive=False)
+                return "", gr.Dataframe(value=[], visible=False), gr.Button(interactive=False), []
+            try:
+                core.authorize(token)
+            except UserError as exc:
+                return f"✗ {exc}", gr.Dataframe(value=[], visible=False), gr.Button(interactive=False), []
             previews = core.preview(paths)
+            summary, rows = preview_table(previews)
             ready = any("error" not in p for p in previews)
-            return render_preview(previews), gr.Button(interactive=ready)
+            return summary, gr.Dataframe(value=rows, visible=True), gr.Button(interactive=ready), rows
 
-        upload.change(on_files, upload, [preview, add], api_visibility="private")
+        upload.change(on_files, [upload, admin], [preview_note, preview, add, parsed], api_visibility="private")
 
-        def on_add(paths, progress=gr.Progress()):  # noqa: B008 (how Gradio injects a progress bar)
+        def on_add(paths, token, edited, parsed_rows, progress=gr.Progress()):  # noqa: B008 (Gradio's progress bar)
             def notify(p: Progress) -> None:
                 progress(p.fraction if p.total else None, desc=p.describe())
 
             try:
-                report = core.add(paths or [], notify)
+                core.authorize(token)
+                corrections = core.corrections_from(parsed_rows or [], _table_rows(edited))
+                report = core.add(paths or [], notify, corrections)
             except UserError as exc:
                 # Keep the chosen files so that the person can try again.
                 return (render_error(str(exc)), gr.skip(), *kb_refresh())
@@ -1117,7 +1358,7 @@ def build_app(settings: Settings, start_build: bool = True):
         kb_outputs = [table, chosen, doc_ids, regions, status]
         add.click(
             on_add,
-            upload,
+            [upload, admin, preview, parsed],
             [add_result, upload, *kb_outputs],
             show_progress_on=add_result,  # one progress bar, under the button, not over the table
             api_visibility="private",
@@ -1131,29 +1372,40 @@ def build_app(settings: Settings, start_build: bool = True):
 
         table.select(on_row, doc_ids, chosen, api_visibility="private")
 
-        def ask_confirm(action: str, doc_id: str | None):
+        def ask_confirm(action: str, doc_id: str | None, token: str | None):
+            try:
+                core.authorize(token)
+            except UserError as exc:
+                return gr.Row(visible=False), "", "", render_error(str(exc))
             if action == "delete":
                 if not doc_id:
                     return gr.Row(visible=False), "", "", render_error("请先在表格或下拉框中选中要删除的纪要。")
-                message = f"确定从资料库删除 **{_e(doc_id)}** 吗？（只删除索引中的记录，不改动资料文件夹）"
+                message = f"确定从资料库删除 **{_md(doc_id)}** 吗？（只删除索引中的记录，不改动资料文件夹）"
                 return gr.Row(visible=True), message, f"delete:{doc_id}", ""
             message = "确定重建整个索引吗？将从资料文件夹重新解析并索引全部纪要（含已上传的文件），可能需要几分钟。"
             return gr.Row(visible=True), message, "rebuild", ""
 
         confirm_outputs = [confirm_row, confirm_text, pending, kb_result]
-        delete.click(lambda d: ask_confirm("delete", d), chosen, confirm_outputs, api_visibility="private", queue=False)
+        delete.click(
+            lambda d, t: ask_confirm("delete", d, t),
+            [chosen, admin],
+            confirm_outputs,
+            api_visibility="private",
+            queue=False,
+        )
         rebuild.click(
-            lambda: ask_confirm("rebuild", None), None, confirm_outputs, api_visibility="private", queue=False
+            lambda t: ask_confirm("rebuild", None, t), admin, confirm_outputs, api_visibility="private", queue=False
         )
         confirm_no.click(
             lambda: (gr.Row(visible=False), "", "", ""), None, confirm_outputs, api_visibility="private", queue=False
         )
 
-        def on_confirm(action, progress=gr.Progress()):  # noqa: B008
+        def on_confirm(action, token, progress=gr.Progress()):  # noqa: B008
             def notify(p: Progress) -> None:
                 progress(p.fraction if p.total else None, desc=p.describe())
 
             try:
+                core.authorize(token)
                 if action.startswith("delete:"):
                     report = core.delete(action.split(":", 1)[1])
                 elif action == "rebuild":
@@ -1169,7 +1421,7 @@ def build_app(settings: Settings, start_build: bool = True):
 
         confirm_yes.click(
             on_confirm,
-            pending,
+            [pending, admin],
             [confirm_row, kb_result, *kb_outputs],
             show_progress_on=kb_result,
             api_visibility="private",
@@ -1179,17 +1431,56 @@ def build_app(settings: Settings, start_build: bool = True):
     return app
 
 
-def _filter_note(regions: Sequence[str] | None, start: str | None, end: str | None) -> str:
-    parts = []
-    if regions:
-        parts.append("地区 " + "、".join(regions))
-    if start or end:
-        parts.append(f"日期 {start or '不限'} 至 {end or '不限'}")
-    return "；".join(parts)
+def _offered_copy(path: Path, folder: Path, keep_seconds: float = 300) -> Path | None:
+    """A copy of ``path`` under ``folder`` for the download button.
+
+    Gradio serves only files under its allowed folders, and the source folder may be anywhere.
+    Each copy gets a folder of its own (two sessions may ask at once); copies older than
+    ``keep_seconds`` are removed, so that no copy of a document deleted since lies around.
+    """
+    import shutil
+
+    now = time.time()
+    for old in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if now - old.stat().st_mtime > keep_seconds:
+                shutil.rmtree(old, ignore_errors=True)
+    target = Path(tempfile.mkdtemp(dir=folder)) / path.name
+    try:
+        shutil.copy2(path, target)
+    except OSError:
+        return None
+    os.utime(target.parent)  # the folder's age is the copy's age (copy2 keeps the file's own time)
+    return target
 
 
-def launch(app, host: str = "127.0.0.1", port: int = 7860, block: bool = True, quiet: bool = False) -> str:
-    """Start the server (the theme and CSS are given here, as Gradio 6 wants); returns its URL."""
+def _table_rows(value) -> list[list]:
+    """A Dataframe's value as a list of rows (Gradio may hand over a list, a dict or a DataFrame)."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return list(value.get("data") or [])
+    if hasattr(value, "values") and hasattr(value, "columns"):
+        return value.values.tolist()
+    return [list(row) for row in value]
+
+
+def _md(text: str) -> str:
+    """Text for a Markdown component, shown as the characters it is (no link, emphasis or maths)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>$~])", r"\\\1", html.escape(text))
+
+
+def launch(
+    app, host: str = "127.0.0.1", port: int = 7860, block: bool = True, quiet: bool = False, mcp: bool = False
+) -> str:
+    """Start the server (the theme, CSS and page script are given here, as Gradio 6 wants); returns its URL.
+
+    ``mcp``: also serve the MCP tools of :mod:`qa.mcp` at ``/gradio_api/mcp/``.
+    """
+    if mcp:
+        from qa.mcp import add_gradio_tools
+
+        add_gradio_tools(app, app.qa_core._assistant, app.qa_core.settings)
     app.queue(default_concurrency_limit=4)
     _, url, _ = app.launch(
         server_name=host,
@@ -1200,26 +1491,66 @@ def launch(app, host: str = "127.0.0.1", port: int = 7860, block: bool = True, q
         max_file_size="50mb",
         theme=_theme(),
         css=CSS,
+        head=HEAD,
         footer_links=["api"],
+        mcp_server=mcp,
     )
     return url or f"http://{host}:{port}/"
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> int:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def access_warning(settings: Settings, host: str, port: int) -> str | None:
+    """The warning for a server that others can reach and that anyone may change, else None."""
+    if is_loopback(host) or settings.read_only or settings.admin_token:
+        return None
+    return (
+        f"qa: warning: serving on {host} without --read-only or QA_ADMIN_TOKEN: anyone who can reach "
+        f"port {port} can upload, delete and rebuild the library"
+    )
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, mcp: bool = False) -> int:
     """Run the web assistant until interrupted (``qa serve`` and ``python app.py``); returns the exit status."""
     import sys
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no network calls home
+    warning = access_warning(settings, host, port)
+    if warning:
+        print(warning, file=sys.stderr)
     app = build_app(settings)
     core: WebAssistant = app.qa_core  # type: ignore[attr-defined]
     if core.building():
         print(f"qa: no index at {settings.index}: building one from {settings.source} (progress on the page)")
     try:
-        launch(app, host, port, block=True)
+        launch(app, host, port, block=True, mcp=mcp)
     except OSError as exc:
         print(f"qa: cannot serve on {host}:{port}: {exc}", file=sys.stderr)
         return 1
     return 0
 
 
-__all__ = ["EXAMPLES", "Progress", "UserError", "WebAssistant", "build_app", "launch", "serve"]
+# Renderers that callers (tests, embedding apps) import from qa.web.
+__all__ = [
+    "EXAMPLES",
+    "Progress",
+    "UserError",
+    "WebAssistant",
+    "build_app",
+    "launch",
+    "meeting_name",
+    "render_cards",
+    "render_chat",
+    "render_document",
+    "serve",
+]

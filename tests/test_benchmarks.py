@@ -71,13 +71,18 @@ def test_eval_compares_every_retriever_with_and_without_filters(tmp_path):
     questions = ROOT / "data" / "eval" / "dev_questions.jsonl"
     command = [sys.executable, "-m", "qa.cli", "eval", str(questions), "--index", str(index), "--compare"]
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=120, check=True)
+    assert "| plain | off |" in result.stdout
     for mode in ("bm25", "dense", "hybrid"):
         assert f"| {mode} | on |" in result.stdout and f"| {mode} | off |" in result.stdout
     assert "by question type" in result.stdout
     result = subprocess.run([*command, "--json"], capture_output=True, text=True, cwd=ROOT, env=_env(), check=True)
     runs = json.loads(result.stdout)["runs"]
     assert [(r["mode"], r["filters"]) for r in runs] == [
-        (m, f) for m in ("bm25", "dense", "hybrid") for f in (True, False)
+        ("plain", False),
+        *((m, f) for m in ("bm25", "dense", "hybrid") for f in (True, False)),
     ]
     hybrid = next(r for r in runs if r["mode"] == "hybrid" and r["filters"])
+    plain = next(r for r in runs if r["mode"] == "plain")
     assert hybrid["metrics"]["recall@5"] >= 0.9 and "when" in hybrid["by_type"]
+    # The recall floor: the full pipeline is never below plain hybrid search.
+    assert hybrid["metrics"]["recall@5"] >= plain["metrics"]["recall@5"]

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from conftest import sample
 
-from qa.chunks import TARGET_CHARS, chunk_meeting
+from qa.chunks import CLOSING_HEADING, TARGET_CHARS, chunk_meeting
 from qa.minutes import parse_file, parse_text
 
 
-def test_one_chunk_per_item_plus_overview(parsed_samples):
+def test_one_chunk_per_item_plus_overview_and_closing_lines(parsed_samples):
     meeting = parsed_samples["002"]
     chunks = chunk_meeting(meeting, "002.txt")
-    assert [c.kind for c in chunks] == ["overview"] + ["item"] * 8
+    assert [c.kind for c in chunks] == ["overview"] + ["item"] * 8 + ["closing"]
+    closing = chunks[-1]
+    # The attendance lines after the last item are a chunk of their own (they are also metadata).
+    assert closing.text.startswith("會議還研究了其他事項") and "列席" in closing.text
+    assert closing.heading == CLOSING_HEADING and closing.item_index == 9
     assert [c.chunk_id for c in chunks][:2] == ["002.txt:0", "002.txt:1"]
     for chunk in chunks:
         assert meeting.text[chunk.start : chunk.end] == chunk.text

@@ -100,7 +100,7 @@ def test_build_records_the_backend_so_reads_need_no_flag(milvus_index, milvus_as
     assert isinstance(reader, MilvusReader) and reader.native_hybrid
     stats = reader.stats()
     assert stats["backend"] == "milvus" and stats["collection"] == collection
-    assert stats["documents"] == 5 and stats["chunks"] == stats["milvus_rows"] == 40
+    assert stats["documents"] == 5 and stats["chunks"] == stats["milvus_rows"] == 44  # with 4 closing chunks
     assert stats["regions"] == ["吴中区", "太仓市", "姑苏区"]
     assert stats["date_range"] == ["2023-08-02", "2025-07-17"]
     # The alias follows the live collection (for other Milvus clients).
@@ -111,7 +111,7 @@ def test_build_records_the_backend_so_reads_need_no_flag(milvus_index, milvus_as
     shutil.copytree(milvus_index, moved, ignore=shutil.ignore_patterns("LOCK"))
     copy = open_reader(settings_for(moved))
     try:
-        assert copy.uri == str(moved / "milvus.db") and copy.count() == 40
+        assert copy.uri == str(moved / "milvus.db") and copy.count() == 44
     finally:
         copy.close()
 
@@ -154,10 +154,13 @@ FILTERS = [
 def test_filters_become_expressions_selecting_the_rows_faiss_selects(milvus_assistant, sample_assistant):
     assert filter_expression(Filters()) is None
     assert filter_expression(Filters(regions=["姑苏区"], date_from="2024-01-01", date_to="2024-12-31")) == (
-        '(region in ["姑苏区"] or city in ["姑苏区"] or province in ["姑苏区"]) and date >= 20240101 '
-        "and (date > 0 and date <= 20241231)"
+        '(region in ["姑苏区"] or city in ["姑苏区"] or province in ["姑苏区"]) and (date == 0 or date >= 20240101) '
+        "and date <= 20241231"
     )
-    assert filter_expression(Filters(months=[7, 1], meeting_number=29)) == "month in [1, 7] and meeting_number == 29"
+    # Unknown (date 0, number -1) passes, as in the FAISS mask.
+    assert filter_expression(Filters(months=[7, 1], meeting_number=29)) == (
+        "(date == 0 or month in [1, 7]) and (meeting_number == 29 or meeting_number < 0)"
+    )
     faiss, milvus = sample_assistant.reader, milvus_assistant.reader
     all_faiss = faiss.chunks([int(c) for c in faiss.meta.cids])
     for filters in FILTERS:
@@ -250,7 +253,7 @@ def test_move_to_milvus_then_update_after_add_change_delete(small_corpus, tmp_pa
     build_index(settings_for(index, small_corpus), show_progress=False)  # FAISS first
     # Moving the index to Milvus re-embeds nothing: the embedding cache is shared.
     report = build_index(milvus_settings(index, small_corpus), show_progress=False)
-    assert report.chunks_embedded == 0 and report.cache_hits == 20
+    assert report.chunks_embedded == 0 and report.cache_hits == 22
     collection = manifest_of(index).extra["collection"]
     settings = settings_for(index, small_corpus)  # from now on the index says milvus
     shutil.copy(EXTERNAL / "ext_037.pdf", small_corpus)
@@ -284,7 +287,7 @@ def test_move_to_milvus_then_update_after_add_change_delete(small_corpus, tmp_pa
     assert report.removed == ["ext_037.pdf"]
     reader = open_reader(settings)
     try:
-        assert reader.count() == manifest_of(index).chunks == 14
+        assert reader.count() == manifest_of(index).chunks == 16  # 000 and 004: items, overviews and closing lines
     finally:
         reader.close()
     # An update naming the other backend is refused with the command that moves the index.
@@ -363,7 +366,7 @@ def test_errors_are_one_line_naming_the_fix(small_corpus, tmp_path):
     assert "has no collection" in line and f"qa index build --backend milvus --index {index}" in line
     # Rebuilding fixes it.
     assert run_qa("index", "build", "--index", str(index), "--source", str(small_corpus), "--quiet").returncode == 0
-    assert json.loads(run_qa("index", "stats", "--index", str(index), "--json").stdout)["milvus_rows"] == 20
+    assert json.loads(run_qa("index", "stats", "--index", str(index), "--json").stdout)["milvus_rows"] == 22
 
 
 # ---------------------------------------------------------------------------------------------
