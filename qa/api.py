@@ -233,7 +233,7 @@ class Assistant:
                 filters out of range (checked before any work).
         """
         question = check_text(question)  # type: ignore[assignment]
-        previous = check_text(previous, "previous", "上一个问题", required=False)
+        previous = check_text(previous, "previous", "上一个问题（previous）", required=False)
         return self.answerer.ask(question, k=check_k(k), filters=check_filters(filters), previous=previous)
 
     def close(self) -> None:

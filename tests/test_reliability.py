@@ -546,7 +546,7 @@ def test_web_ask_refuses_hostile_inputs_in_chinese(sample_index):
 
     web = WebAssistant(settings_for(sample_index))
     cases = [
-        ({"question": "那太仓呢？", "previous": "碳达峰" * 33_334}, "上一个问题太长了"),
+        ({"question": "那太仓呢？", "previous": "碳达峰" * 33_334}, "上一个问题（previous）太长了"),
         ({"question": "碳达峰", "meeting_number": 10**30}, "会议次数"),
         ({"question": 12345}, "问题必须是文字"),
         ({"question": "姑苏区\ud800碳达峰"}, "无效字符"),
