@@ -35,7 +35,7 @@ ELSEWHERE_COVERAGE = 0.8
 ELSEWHERE_PENALTY = 0.3
 CANDIDATES_SEEN = 60
 W_CONTRIBUTION = 10.0
-EVIDENCE_THRESHOLD = 0.2
+EVIDENCE_THRESHOLD = 0.15
 NATIONAL_COVERAGE = 0.8
 _NATIONAL = re.compile(r"我国|全国|中国|国家|世界|全球|联合国")
 _MEETING_WORDS = re.compile(r"会议|常务会|会上|纪要|议题|审议|主持")
@@ -44,6 +44,9 @@ _MEETING_WORDS = re.compile(r"会议|常务会|会上|纪要|议题|审议|主�
 # which passage answers it).
 PICK_MARGIN = 0.35
 PICK_GAIN = 0.05
+# Lists by meaning: how many candidates are read, and the evidence each needs to be listed.
+SEMANTIC_LIST_CANDIDATES = 10
+SEMANTIC_LIST_EVIDENCE = 0.5
 # How many related passages a «not found» answer still shows.
 RELATED_WHEN_NOT_FOUND = 3
 
@@ -443,7 +446,10 @@ class Answerer:
             text = "资料库中没有符合这些条件的会议，无法回答这个问题。"
         else:
             text = "已收录的会议纪要中没有找到与这个问题相关的内容。"
-        related = [h for h in hits if not h.mismatch][:RELATED_WHEN_NOT_FOUND] or hits[:RELATED_WHEN_NOT_FOUND]
+        # Without evidence, the closest passages are plain hybrid search's (the recall floor), those
+        # contradicting what the question names last.
+        ordered = sorted(hits, key=lambda h: (h.mismatch, h.plain_rank or 10**6))
+        related = ordered[:RELATED_WHEN_NOT_FOUND]
         words = words or []
         weights = [self.searcher.idf(w) for w in words]
         citations = [self._cite(i + 1, h, words, weights, query) for i, h in enumerate(related)]
@@ -675,14 +681,37 @@ class Answerer:
         head = f"资料库中{scope}会议纪要共{len(meetings)}次（按会议日期）："
         return Answer(query.text, "\n".join([head, *lines]), True, query.qtype, query.filters.to_dict(), citations)
 
+    def _semantic_matches(self, query: Query, words: list[str]) -> list[Hit]:
+        """Among the best-ranked candidates, those whose evidence (meaning and words) is strong.
+
+        A list question worded otherwise than the minutes («减少碳排放» for 碳达峰) still lists the
+        meetings that answer it; the bar is higher than for a single answer, since a list names many.
+        """
+        if self.searcher.mode == "bm25":
+            return []
+        hits = [h for h in self.searcher.search(query, k=SEMANTIC_LIST_CANDIDATES) if not h.mismatch]
+        if not hits:
+            return []
+        vector = self.searcher.question_vector(query)
+        sims = similarities_of(self.searcher.embedder, [h.chunk for h in hits], vector)
+        for hit in hits:
+            hit.sentence_scores = sims.get(hit.chunk.chunk_id)
+        return [
+            h for h in hits if h.chunk.kind == "item" and self.evidence(query, h, words) >= SEMANTIC_LIST_EVIDENCE
+        ]
+
     def _list_answer(self, query: Query, k: int) -> Answer:
         """Meetings (and their matching items) for «哪些会议…», or a meeting's agenda."""
         if query.count and not self.searcher.topic_words(query):
             return self._count_answer(query, k)
         hits = self.searcher.list_matches(query)
+        words = self.searcher.topic_words(query)
+        if words:
+            # Found by meaning as well as by words: passages that answer the topic in other words.
+            seen = {h.cid for h in hits}
+            hits += [h for h in self._semantic_matches(query, words) if h.cid not in seen]
         if not hits:
             return self._not_found(query, [])
-        words = self.searcher.topic_words(query)
         weights = [self.searcher._idf(w) for w in words]
         by_doc: dict[str, list[Hit]] = {}
         for hit in hits:

@@ -155,7 +155,10 @@ def format_report(report: Report, title: str = "") -> str:
     return "\n".join(lines)
 
 
-def threshold_table(report: Report, thresholds: Iterable[float] = (0.2, 0.3, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8)) -> str:
+THRESHOLDS = (-0.2, -0.1, 0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+
+
+def threshold_table(report: Report, thresholds: Iterable[float] = THRESHOLDS) -> str:
     """How «not found» trades refusals of answerable questions against answers to no-answer ones.
 
     Only questions decided on the evidence score count (lists, «最近一次» and lookups are decided

@@ -97,7 +97,7 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
             r"时间是|是在.{0,20}(召开|开的)"
         ),
     ),
-    ("which_meeting", re.compile(r"哪次|哪一次|哪个会议|什么会议|哪场|哪一场|在哪.{0,4}会议")),
+    ("which_meeting", re.compile(r"哪次|哪一次|哪个会议|什么会议|哪场|哪一场|在哪.{0,4}会议|开了?个?(?:啥|什么)会")),
     (
         "who",
         re.compile(

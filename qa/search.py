@@ -509,6 +509,24 @@ def _core(text: str) -> str:
     return re.sub(r"[\s,.;:!?、。“”‘’《》()\[\]【】<>\"'·—\-…]", "", normalize_query(text))
 
 
+# Short forms people type for the bodies minutes name in full (人代会 → 人民代表大会).
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "人代会": ("人民代表大会", "人大"),
+    "人大": ("人民代表大会",),
+    "党代会": ("党代表大会",),
+    "政协": ("政治协商会议",),
+    "常委会": ("常务委员会",),
+    "发改委": ("发展和改革委员会", "发展改革委"),
+    "发改局": ("发展和改革局", "发展改革局"),
+    "住建局": ("住房和城乡建设局",),
+    "人社局": ("人力资源和社会保障局",),
+    "卫健委": ("卫生健康委员会", "卫生健康委"),
+    "市监局": ("市场监督管理局", "市场监管局"),
+    "应急局": ("应急管理局",),
+    "两会": ("人民代表大会", "人大", "政协"),
+}
+
+
 def coverage(words: Sequence[str], weights: Sequence[float], text: str, partial: bool = True) -> float:
     """Idf-weighted share of ``words`` found in ``text`` (half credit for partial bigram matches)."""
     if not words:
@@ -516,7 +534,7 @@ def coverage(words: Sequence[str], weights: Sequence[float], text: str, partial:
     total = sum(weights) or 1.0
     found = 0.0
     for word, weight in zip(words, weights, strict=True):
-        if word in text:
+        if word in text or any(full in text for full in ABBREVIATIONS.get(word, ())):
             found += weight
         elif partial and len(word) > 2:
             grams = [word[i : i + 2] for i in range(len(word) - 1)]

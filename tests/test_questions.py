@@ -242,3 +242,11 @@ def test_province_and_banner_governments_are_asked_by_their_names(unseen_assista
     assert answer.found and "王清宪" in answer.answer
     answer = unseen_assistant.ask("准格尔旗政府常务会议由谁主持？")
     assert answer.found and "梁文壮" in answer.answer and answer.citations[0].region == "准格尔旗"
+
+
+def test_lists_are_found_by_meaning_as_well_as_by_words(combined_assistant):
+    # «减少碳排放» is worded otherwise than «碳达峰实施方案»; «老年人照护» otherwise than «养老服务».
+    answer = combined_assistant.ask("哪些会议研究了减少碳排放的工作")
+    assert answer.found and answer.question_type == "list" and "姑苏区" in answer.answer
+    answer = combined_assistant.ask("哪几次会议涉及老年人照护")
+    assert answer.found and "养老服务" in answer.answer

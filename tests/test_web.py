@@ -447,7 +447,8 @@ def test_upload_preview_add_then_ask_and_delete(page, tmp_path):
     preview = page.inner_text("#qa-preview")
     assert "霍城县" in preview and "ext_016.txt" in preview and "可以加入" in preview
     assert "broken.pdf" in preview and "无法读取" in preview and "PDF 文件不完整或已损坏" in preview
-    assert "已去除混入正文的垃圾广告词" in page.inner_text("#qa-docs")  # parser notes in Chinese
+    docs = page.inner_text("#qa-docs")
+    assert "去除垃圾推广内容" in docs and "SEO spam" not in docs  # parser notes in Chinese
     # The button stays in reach above the preview table.
     assert page.locator("#qa-add").bounding_box()["y"] < page.locator("#qa-preview").bounding_box()["y"]
     # Every label in Chinese: no Gradio English left on the page.
