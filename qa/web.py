@@ -40,9 +40,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.api import LiveAssistant, embedder_for, live_manifest, open_writer
+from qa.api import InputError, LiveAssistant, embedder_for, live_manifest, open_writer
 from qa.config import Settings
 from qa.embed import EmbedderError
+from qa.library import Library, upload_name
 from qa.store import IndexWriter, Manifest, StoreError, WriteReport, current_generation
 from qa.webview import (
     CSS,
@@ -153,7 +154,9 @@ class WebAssistant:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.index_dir = Path(settings.index)
-        self.uploads_dir = self.index_dir / "uploads"  # uploaded originals, re-added on rebuild
+        self.library = Library(self.index_dir)  # keeps uploaded originals (qa.library: the shared policy)
+        self.uploads_dir = self.library.uploads_dir
+        self._temp_copies: dict[str, set[str]] = {}  # document → Gradio's temporary upload files
         self.live = LiveAssistant(settings)
         self._write_lock = threading.Lock()
         self._progress: Progress | None = None  # set while a write runs
@@ -259,6 +262,8 @@ class WebAssistant:
         """
         from qa.query import Filters
 
+        if question is not None and not isinstance(question, str):  # the /ask API takes any JSON
+            raise UserError("问题必须是文字。")
         question = (question or "").strip()
         if not question:
             raise UserError("请输入问题。")
@@ -273,11 +278,15 @@ class WebAssistant:
         filters = None
         if chosen or start or end or meeting_number:
             filters = Filters(regions=chosen, date_from=start, date_to=end, meeting_number=meeting_number or None)
-        previous = (previous or "").strip() or None
-        if previous and len(previous) > MAX_QUESTION_CHARS:
+        if isinstance(previous, str | None):  # anything else: refused by qa.api's checks below
+            previous = (previous or "").strip() or None
+        if isinstance(previous, str) and len(previous) > MAX_QUESTION_CHARS:
             raise UserError(f"上一个问题（previous）太长了：最多 {MAX_QUESTION_CHARS} 个字。")
         assistant = self._assistant()
-        return assistant.ask(question, k=k, filters=filters, previous=previous).to_dict()
+        try:
+            return assistant.ask(question, k=k, filters=filters, previous=previous).to_dict()
+        except InputError as exc:  # qa.api's limits (previous, filters): the Chinese sentence
+            raise UserError(exc.zh) from None
 
     def document(self, doc_id: str) -> dict | None:
         """A document's text and metadata from the live index (None if it is no longer there)."""
@@ -406,25 +415,19 @@ class WebAssistant:
 
     def preview(self, paths: Sequence[str | Path]) -> list[dict]:
         """Parse uploaded files without indexing: one ``{"name", "meeting"|"error", "replaces"}`` each."""
-        from qa.minutes import parse_source
-        from qa.sources import SourceError, read_source
-
         known = {d["doc_id"] for d in self.documents()}
-        out = []
+        readable, out = [], {}
         for path in paths:
             name = _upload_name(path)
-            entry: dict = {"name": name, "replaces": name in known}
             try:
-                data = Path(path).read_bytes()
-                entry["meeting"] = parse_source(read_source(name, data)).to_dict()
-            except SourceError as exc:
-                entry["error"] = exc.reason
+                readable.append((name, Path(path).read_bytes()))
             except OSError as exc:
-                entry["error"] = f"cannot read file ({exc.strerror or exc})"
-            except Exception as exc:  # a parser bug must not hide the other files' previews
-                entry["error"] = f"could not be parsed ({type(exc).__name__}: {exc})"
-            out.append(entry)
-        return out
+                reason = f"cannot read file ({exc.strerror or exc})"
+                out[name] = {"name": name, "replaces": name in known, "error": reason}
+        # Parsed in a child process with a memory ceiling (qa.library): one file cannot take the server down.
+        for entry in self.library.preview(readable, known):
+            out[entry["name"]] = entry
+        return [out[_upload_name(p)] for p in paths if _upload_name(p) in out]
 
     def add(
         self,
@@ -449,16 +452,16 @@ class WebAssistant:
             raise UserError("请先选择要上传的纪要文件。")
 
         def write(writer: IndexWriter) -> WriteReport:
-            return writer.add_files(sorted(files.items()), corrections)
+            # qa.library keeps the originals (and checks each file in a child process first).
+            return self.library.add(writer, sorted(files.items()), corrections)
 
         report = self._write("加入资料库", write, notify) if files else WriteReport()
         from qa.store import FileError
 
         report.errors[:0] = [FileError(name, reason) for name, reason in unreadable]
-        self.uploads_dir.mkdir(parents=True, exist_ok=True)
+        for path in paths:  # Gradio's temporary copies, removed when the document is deleted
+            self._temp_copies.setdefault(_upload_name(path), set()).add(str(path))
         for name in report.added + report.changed:
-            if name in files:
-                (self.uploads_dir / name).write_bytes(files[name])
             self._keep_corrections(name, (corrections or {}).get(name))
         return report
 
@@ -466,8 +469,17 @@ class WebAssistant:
         """Remove one document from the index (and its kept upload, if it was uploaded)."""
         if not doc_id:
             raise UserError("请先选择要删除的纪要。")
-        report = self._write("删除纪要", lambda writer: writer.remove_documents([doc_id]), None)
-        (self.uploads_dir / doc_id).unlink(missing_ok=True)
+        report = self._write("删除纪要", lambda writer: self.library.delete(writer, [doc_id]), None)
+        # Gradio would still serve its temporary copy of the upload: removed too (only files inside
+        # Gradio's upload folder; a path given by an API caller is theirs).
+        temp_root = Path(gr.utils.get_upload_folder()).resolve()
+        for temp in self._temp_copies.pop(doc_id, set()):
+            path = Path(temp).resolve()
+            if path.is_relative_to(temp_root) and path != temp_root:
+                path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    if path.parent != temp_root:
+                        path.parent.rmdir()  # Gradio's per-file folder, when empty
         self._keep_corrections(doc_id, None)
         return report
 
@@ -483,13 +495,11 @@ class WebAssistant:
                 pass  # a damaged index is rebuilt from the configured folder
         if not source.is_dir():
             raise UserError(f"资料文件夹 {source} 不存在，无法重建索引。")
-        uploads = sorted(p for p in self.uploads_dir.glob("*") if p.is_file()) if self.uploads_dir.is_dir() else []
 
         def write(writer: IndexWriter) -> WriteReport:
             # One generation holds the folder and the kept uploads: no moment without the uploads.
-            return writer.build(
-                source, uploads=[(p.name, p.read_bytes()) for p in uploads], corrections=self._kept_corrections()
-            )
+            # (qa.library: the kept uploads and the corrections kept with them)
+            return self.library.build(writer, source)
 
         return self._write(task, write, notify, fresh=True)
 
@@ -614,8 +624,7 @@ def _store_message(exc: StoreError) -> str:
 
 def _upload_name(path: str | Path) -> str:
     """The file name an upload is indexed under (no folders: uploads land side by side)."""
-    name = Path(str(path)).name.strip()
-    return name if name not in ("", ".", "..") else "upload.txt"
+    return upload_name(path)
 
 
 def _iso_date(value: str | float | None, label: str) -> str | None:

@@ -90,7 +90,8 @@ def test_delta_updates_agree_with_merged_ones(tmp_path, embedder, monkeypatch):
             m_report.removed,
         ), step
         assert m["manifest"].delta_chunks == 0 and m["manifest"].deleted == 0, step
-        assert d["manifest"].delta_chunks > 0, step
+        # remove_documents always writes a new base (real deletion: no copy left in a linked base).
+        assert d["manifest"].delta_chunks > 0 or step == "remove added", step
         assert d["manifest"].chunks == m["manifest"].chunks == len(d["chunks"]), step
         for key in ("documents", "chunks", "lexical", "dense", "dense_filtered"):
             assert d[key] == m[key], (step, key)
