@@ -346,7 +346,7 @@ def corpus(tmp_path) -> Path:
     for name in ("000", "004"):
         shutil.copy(sample(name), source)
     shutil.copy(EXTERNAL / "ext_016.txt", source)
-    (source / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 not read")
+    (source / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0 not read")
     (source / "INDEX.tsv").write_text("file\n")
     return source
 
@@ -375,7 +375,7 @@ def test_uploads_survive_qa_index_build_and_update(corpus, tmp_path):
     index = tmp_path / "index"
     settings = settings_for(index, corpus)
     report = build_index(settings, show_progress=False)
-    assert report.skipped == ["INDEX.tsv", "old.doc"]  # listed in the build summary
+    assert report.skipped == ["INDEX.tsv", "old.xls"]  # listed in the build summary
     library = Library(index)
     traditional = TRADITIONAL.read_bytes()
     # An upload of its own, and one replacing a file of the source folder (000 → the 002 text).
@@ -392,7 +392,7 @@ def test_uploads_survive_qa_index_build_and_update(corpus, tmp_path):
 
     done = _qa("index", "build", "--index", str(index), "--source", str(corpus))
     assert done.returncode == 0, done.stderr
-    assert "skipped 2 file(s) of unsupported types: INDEX.tsv, old.doc" in done.stderr
+    assert "skipped 2 file(s) of unsupported types: INDEX.tsv, old.xls" in done.stderr
     documents = _documents(index)
     assert set(documents) == {"uploaded.txt", replacing, sample("004").name, "ext_016.txt"}
     assert documents[replacing] == "姑苏区"
