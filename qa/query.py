@@ -240,6 +240,9 @@ _TYPOS = (
 )
 
 
+_TERM = re.compile(rf"第?[\d{CN_NUM}]+\s*届(?:人民)?(?:政府|区政府|县政府|市政府)?")
+
+
 def repair_typos(norm: str) -> str:
     """Fix homophone slips in meeting vocabulary (长务会 → 常务会, 意题 → 议题)."""
     for wrong, right in _TYPOS:
@@ -452,6 +455,8 @@ def understand(
             filters.unknown_places = []
     order = meeting_order(norm) if qtype != "lookup" else None
     topic = _ORDER.sub(" ", topic) if order else topic
+    # The government's term («第十六届政府», «十九届») names the meeting, like its number: not a topic.
+    topic = _TERM.sub(" ", topic) if qtype != "lookup" else topic
     topic = _QUESTION_WORDS.sub(" ", topic)
     topic = re.sub(r"\s+", " ", topic).strip()
     focus, verbs, objects, quantity = question_focus(norm)

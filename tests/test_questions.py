@@ -98,6 +98,8 @@ def test_colloquial_numbers_years_and_typos():
     assert repair_typos("吴中55次长务会有几项意题") == "吴中55次常务会有几项议题"
     assert understand("姑苏17次常务会是那天开的").qtype == "when"
     assert understand("召开了一次会议研究安全生产").filters.meeting_number is None
+    # A government's term names the meeting as its number does: it is not a topic word.
+    assert "十六届" not in understand("疏勒县十六届政府第23次常务会议是哪天召开的").topic
 
 
 def test_multi_part_questions_are_split_only_when_they_ask_two_things():
