@@ -90,6 +90,46 @@ def meeting_doc_id(doc_id: str, meeting: Meeting) -> str:
     return f"{doc_id}#{meeting.part}" if meeting.part and meeting.part > 1 else doc_id
 
 
+def make_chunk(
+    meeting: Meeting,
+    doc_id: str,
+    chunk_id: str,
+    kind: str,
+    item_index: int,
+    number: str | None,
+    heading: str,
+    start: int,
+    end: int,
+    header: str,
+    norm: str | None = None,
+) -> Chunk:
+    """A chunk of ``meeting.text[start:end]`` carrying the meeting's metadata (the one place that copies it)."""
+    text = meeting.text[start:end]
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=doc_id,
+        kind=kind,
+        item_index=item_index,
+        number=number,
+        heading=heading,
+        text=text,
+        start=start,
+        end=end,
+        norm=normalize(text).text if norm is None else norm,
+        header=header,
+        source=meeting.source,
+        title=meeting.title,
+        region=meeting.region,
+        city=meeting.city,
+        province=meeting.province,
+        date=meeting.date,
+        meeting=meeting.meeting,
+        meeting_number=meeting.meeting_number,
+        date_partial=None if meeting.date else meeting.date_partial,
+        ocr_confidence=span_confidence(meeting.ocr_lines, start, end) if meeting.ocr_lines else None,
+    )
+
+
 def chunk_meeting(meeting: Meeting, doc_id: str | None = None) -> list[Chunk]:
     """Cut a parsed meeting into chunks (overview first, then items in order).
 
@@ -101,65 +141,23 @@ def chunk_meeting(meeting: Meeting, doc_id: str | None = None) -> list[Chunk]:
         header = context_header(meeting, item)
         parts = _split_item(meeting, item)
         for part_no, (start, end) in enumerate(parts):
-            text = meeting.text[start:end]
-            norm = item.norm if len(parts) == 1 else normalize(text).text
+            norm = item.norm if len(parts) == 1 else normalize(meeting.text[start:end]).text
             if part_no > 0 and item.number:
                 norm = f"{item.number}、{item.heading}\n{norm}"  # the heading repeated in every part
             suffix = f".{part_no}" if len(parts) > 1 else ""
             chunks.append(
-                Chunk(
-                    chunk_id=f"{doc_id}:{index}{suffix}",
-                    doc_id=doc_id,
-                    kind=item.kind,
-                    item_index=index,
-                    number=item.number,
-                    heading=item.heading,
-                    text=text,
-                    start=start,
-                    end=end,
-                    norm=norm,
-                    header=header,
-                    source=meeting.source,
-                    title=meeting.title,
-                    region=meeting.region,
-                    city=meeting.city,
-                    province=meeting.province,
-                    date=meeting.date,
-                    meeting=meeting.meeting,
-                    meeting_number=meeting.meeting_number,
-                    date_partial=None if meeting.date else meeting.date_partial,
-                    ocr_confidence=span_confidence(meeting.ocr_lines, start, end) if meeting.ocr_lines else None,
+                make_chunk(
+                    meeting, doc_id, f"{doc_id}:{index}{suffix}", item.kind, index, item.number, item.heading,
+                    start, end, header, norm,
                 )
             )
     closing = _closing_span(meeting)
     if closing is not None and meeting.items:
         start, end = closing
-        text = meeting.text[start:end]
-        overview = meeting.items[0]
+        header = context_header(meeting, meeting.items[0]).replace("会议概况", CLOSING_HEADING)
+        n = len(meeting.items)
         chunks.append(
-            Chunk(
-                chunk_id=f"{doc_id}:{len(meeting.items)}",
-                doc_id=doc_id,
-                kind="closing",
-                item_index=len(meeting.items),
-                number=None,
-                heading=CLOSING_HEADING,
-                text=text,
-                start=start,
-                end=end,
-                norm=normalize(text).text,
-                header=context_header(meeting, overview).replace("会议概况", CLOSING_HEADING),
-                source=meeting.source,
-                title=meeting.title,
-                region=meeting.region,
-                city=meeting.city,
-                province=meeting.province,
-                date=meeting.date,
-                meeting=meeting.meeting,
-                meeting_number=meeting.meeting_number,
-                date_partial=None if meeting.date else meeting.date_partial,
-                ocr_confidence=span_confidence(meeting.ocr_lines, start, end) if meeting.ocr_lines else None,
-            )
+            make_chunk(meeting, doc_id, f"{doc_id}:{n}", "closing", n, None, CLOSING_HEADING, start, end, header)
         )
     return chunks
 

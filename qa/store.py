@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.bm25 import Bm25Index, Segment, load_vocab, save_vocab
-from qa.chunks import Chunk, chunk_meeting, meeting_doc_id
+from qa.chunks import Chunk, chunk_meeting, make_chunk, meeting_doc_id
 from qa.config import default_cache_dir
 from qa.dedupe import Folding, folding_from_db
 from qa.embed import CachedEmbedder
@@ -873,30 +873,8 @@ def cover(meeting: Meeting, chunks: list[Chunk], doc_id: str) -> tuple[list[Chun
             f"{len(windows)} passages headed {GAP_HEADING}"
         )
         for n, (start, end) in enumerate(windows):
-            text = meeting.text[start:end]
-            out.append(
-                Chunk(
-                    chunk_id=f"{doc_id}:gap{gap_no}.{n}",
-                    doc_id=doc_id,
-                    kind="item",
-                    item_index=index,
-                    number=None,
-                    heading=GAP_HEADING,
-                    text=text,
-                    start=start,
-                    end=end,
-                    norm=normalize(text).text,
-                    header=header,
-                    source=meeting.source,
-                    title=meeting.title,
-                    region=meeting.region,
-                    city=meeting.city,
-                    province=meeting.province,
-                    date=meeting.date,
-                    meeting=meeting.meeting,
-                    meeting_number=meeting.meeting_number,
-                )
-            )
+            chunk_id = f"{doc_id}:gap{gap_no}.{n}"
+            out.append(make_chunk(meeting, doc_id, chunk_id, "item", index, None, GAP_HEADING, start, end, header))
         index += 1
     return out, notes
 
