@@ -25,6 +25,7 @@ The UI logic lives in :class:`WebAssistant` (plain Python, no Gradio), what the 
 from __future__ import annotations
 
 import contextlib
+import copy
 import hmac
 import html
 import logging
@@ -33,7 +34,8 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -162,6 +164,7 @@ class WebAssistant:
         self._progress: Progress | None = None  # set while a write runs
         self._build_error: str | None = None
         self._build_thread: threading.Thread | None = None
+        self._for_llm: dict[str, dict] = {}  # turn key → its full answer, for the generated answer
 
     # ---- state ------------------------------------------------------------------------------
 
@@ -327,11 +330,46 @@ class WebAssistant:
         self.prepare(turn)
         if turn.get("interpreted_as") and turn.get("found"):
             self._check_follow_up(turn)
+        if self.llm_enabled() and turn.get("found"):
+            # The generated answer is made from the passages, which the page does not keep: hold
+            # this turn's answer (a few, newest) for the stream that follows it.
+            key = uuid.uuid4().hex
+            turn["llm_key"] = key
+            self._for_llm[key] = copy.deepcopy(turn)
+            while len(self._for_llm) > 16:
+                self._for_llm.pop(next(iter(self._for_llm)))
         for citation in turn["citations"]:
             # The page shows the prepared view; the raw chunk text would only fill the browser's
             # storage (the conversation is kept in localStorage, a few MB at most).
             citation.pop("text", None)
         return turn
+
+    def llm_enabled(self) -> bool:
+        """Whether an LLM endpoint is configured (QA_LLM_BASE_URL and QA_LLM_MODEL)."""
+        return bool(self.settings.llm_base_url and self.settings.llm_model)
+
+    def llm_stream(self, turn: dict) -> Iterator[dict]:
+        """The generated answer for a turn, as it grows: ``turn["llm"]`` updated, the turn yielded.
+
+        Only text whose quotes have been checked against the passages is ever shown; the last
+        value is the verified answer, or a refusal or failure with its one-line note (the
+        extractive answer stays what the page shows as the answer).
+        """
+        from qa.llm import llm_answer_stream
+
+        answer = self._for_llm.pop(turn.pop("llm_key", None) or "", None)
+        if answer is None:
+            return
+        model = self.settings.llm_model or ""
+        assistant = self._assistant()
+        for item in llm_answer_stream(answer, self.settings, assistant.reader.document):
+            if isinstance(item, str):
+                turn["llm"] = {"status": "streaming", "model": model, "text": item}
+            else:
+                result = item.to_dict()
+                result.pop("generated", None)  # a refused answer's raw text is for diagnosis, not the page
+                turn["llm"] = result
+            yield turn
 
     def _check_follow_up(self, turn: dict) -> None:
         """A follow-up's answer must rest on a sentence about the carried-over topic."""
@@ -1110,8 +1148,20 @@ def build_app(settings: Settings, start_build: bool = True):
 
         ask_outputs = [question, chat, turns, shown, cards, export_row, export_csv, export_docx]
         ask_inputs = [question, turns, regions, date_from, date_to]
+        def on_llm(history):
+            """The generated answer under the latest bubble, streamed as its quotes are verified."""
+            history = list(history or [])
+            if not history or "llm_key" not in history[-1]:
+                return
+            index = len(history) - 1
+            for turn in core.llm_stream(history[-1]):
+                history[-1] = turn
+                yield render_chat(history, index, EXAMPLES), history
+
         for trigger in (question.submit, send.click):
-            trigger(on_ask, ask_inputs, ask_outputs, api_visibility="private", concurrency_limit=8)
+            trigger(on_ask, ask_inputs, ask_outputs, api_visibility="private", concurrency_limit=8).then(
+                on_llm, [turns], [chat, turns], api_visibility="private", concurrency_limit=4
+            )
 
         def on_new_chat():
             return (

@@ -375,8 +375,31 @@ def _bubble(turn: dict, number: int, selected: bool) -> str:
     return (
         f'<div class="{cls}" data-turn="{number}">{note_html}'
         f'<div class="qa-answer">{_answer_html(turn)}</div>{quote_html}'
-        f'<div class="qa-bot-foot">{source}{copy}</div></div>'
+        f'<div class="qa-bot-foot">{source}{copy}</div>{llm_html(turn.get("llm"))}</div>'
     )
+
+
+def llm_html(llm: dict | None) -> str:
+    """The generated answer under the extractive one, labelled as generated (text only, never Markdown).
+
+    While it streams, only the part whose quotes are verified is shown; a refused or failed answer
+    shows its one-line note instead.
+    """
+    if not llm:
+        return ""
+    model = _e(llm.get("model") or "")
+    status = llm.get("status")
+    if status == "verified":
+        head = f"生成的回答（{model}，引文已逐字核对原文）"
+        body = f'<div class="qa-llm-text">{_e(llm.get("text") or "")}</div>'
+    elif status == "streaming":
+        head = f"生成的回答（{model}，生成中，只显示已核对的部分）"
+        body = f'<div class="qa-llm-text">{_e(llm.get("text") or "")}</div>'
+    else:
+        head = "未显示生成的回答"
+        body = f'<div class="qa-note">{_e(llm.get("note") or "")}</div>'
+    return f'<div class="qa-llm" data-status="{_e(status or "")}"><div class="qa-llm-head">{head}</div>{body}</div>'
+
 
 
 def render_chat(turns: Sequence[dict], selected: int | None = None, examples: Sequence[str] = ()) -> str:
@@ -667,6 +690,9 @@ CSS = """
 .qa-answer { line-height: 1.75; overflow-wrap: anywhere; }
 .qa-answer.qa-notice { color: var(--qa-bad); }
 .qa-note { color: var(--qa-warn); font-size: .9em; }
+.qa-llm { margin-top: .6em; padding: .5em .7em; border-left: 3px solid var(--qa-warn); }
+.qa-llm-head { font-size: .85em; font-weight: 600; }
+.qa-llm-text { white-space: pre-wrap; }
 .qa-quote { margin: 6px 0; padding: 2px 10px; border-left: 3px solid var(--qa-accent); color: var(--qa-fg); }
 .qa-bot-foot { display: flex; justify-content: space-between; align-items: center; gap: 8px; margin-top: 4px;
   font-size: .9em; color: var(--qa-muted); }

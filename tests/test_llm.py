@@ -299,3 +299,31 @@ def test_env_timeout_is_validated():
         result.stderr.strip()
         == "qa: QA_LLM_TIMEOUT='soon' is not allowed: give a number of seconds above 0, at most 600"
     )
+
+
+def test_the_web_page_streams_the_verified_llm_answer_under_the_extractive_one(standin, sample_index):
+    """The page's turn gets the generated answer as it grows, labelled as generated, quotes checked."""
+    from conftest import settings_for
+
+    from qa.web import WebAssistant
+    from qa.webview import llm_html
+
+    _server, url = standin
+    for model, status in (("faithful", "verified"), ("hallucinate", "refused")):
+        settings = settings_for(sample_index).with_overrides(llm_base_url=url, llm_model=model, llm_timeout=5.0)
+        core = WebAssistant(settings)
+        turn = core.answer_turn("姑苏区碳达峰方案何时审议")
+        assert turn["found"] and "llm_key" in turn
+        updates = [dict(t["llm"]) for t in core.llm_stream(turn)]
+        final = updates[-1]
+        assert final["status"] == status and "generated" not in final
+        html = llm_html(final)
+        if status == "verified":
+            assert "生成的回答" in html and "引文已逐字核对原文" in html and final["text"]
+            assert all(u["status"] == "streaming" for u in updates[:-1])
+        else:
+            assert "未显示生成的回答" in html and final["note"]
+    # Without an endpoint there is nothing to stream and the turn carries no key.
+    core = WebAssistant(settings_for(sample_index))
+    turn = core.answer_turn("姑苏区碳达峰方案何时审议")
+    assert "llm_key" not in turn and list(core.llm_stream(turn)) == []
