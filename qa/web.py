@@ -797,9 +797,17 @@ def render_status(status: dict) -> str:
     shown = "、".join(regions[:8]) + ("等" if len(regions) > 8 else "")
     dates = " 至 ".join(stats["date_range"]) if stats.get("date_range") else "日期不详"
     updating = f'<span class="qa-updating">{_e(status["updating"])}</span>' if status.get("updating") else ""
+    folded = stats.get("folded") or {}
+    folds = []
+    if folded.get("duplicates"):
+        folds.append(f"{folded['duplicates']} 份重复副本")
+    if folded.get("versions"):
+        folds.append(f"{folded['versions']} 份旧版本")
+    # One meeting, one record: copies and earlier versions stay listed but are not cited.
+    fold_note = f" · 已合并{'、'.join(folds)}（不再引用）" if folds else ""
     return (
         f'<div class="qa-status">资料库：{stats["documents"]} 份纪要 · {len(regions)} 个地区（{_e(shown)}）'
-        f" · {_e(dates)}{updating}</div>"
+        f" · {_e(dates)}{_e(fold_note)}{updating}</div>"
     )
 
 
@@ -816,10 +824,22 @@ def document_rows(documents: list[dict]) -> list[list]:
                 m.get("date") or "—",
                 items,
                 d["source"],
-                "；".join(zh_message(w) for w in d.get("warnings") or []) or "",
+                "；".join(notes_of(d)),
             ]
         )
     return rows
+
+
+def notes_of(document: dict) -> list[str]:
+    """A document's notes in the table: folded into another meeting record, then the parser's notes."""
+    notes = [folded_note(document["folded"])] if document.get("folded") else []
+    return notes + [zh_message(w) for w in document.get("warnings") or []]
+
+
+def folded_note(folded: dict) -> str:
+    """«与 X 重复，不再引用» / «X 的旧版本，不再引用» for a document folded into another (qa.dedupe)."""
+    kind = "重复副本" if folded.get("kind") == "duplicate" else "旧版本"
+    return f"{kind}（以 {folded.get('of', '')} 为准，不再引用）"
 
 
 def document_label(d: dict) -> str:
