@@ -1172,6 +1172,7 @@ def build_app(settings: Settings, start_build: bool = True):
             """The generated answer under the latest bubble, streamed as its quotes are verified."""
             history = list(history or [])
             if not history or "llm_key" not in history[-1]:
+                yield gr.skip(), gr.skip()  # a generator that yields nothing would blank its outputs
                 return
             index = len(history) - 1
             for turn in core.llm_stream(history[-1]):
@@ -1179,9 +1180,9 @@ def build_app(settings: Settings, start_build: bool = True):
                 yield render_chat(history, index, EXAMPLES), history
 
         for trigger in (question.submit, send.click):
-            trigger(on_ask, ask_inputs, ask_outputs, api_visibility="private", concurrency_limit=8).then(
-                on_llm, [turns], [chat, turns], api_visibility="private", concurrency_limit=4
-            )
+            event = trigger(on_ask, ask_inputs, ask_outputs, api_visibility="private", concurrency_limit=8)
+            if core.llm_enabled():  # only with an endpoint configured (QA_LLM_BASE_URL, QA_LLM_MODEL)
+                event.then(on_llm, [turns], [chat, turns], api_visibility="private", concurrency_limit=4)
 
         def on_new_chat():
             return (
