@@ -43,7 +43,7 @@ class DocFacts:
     region: str | None
     meeting_number: int | None
     date: str | None
-    doc_key: str | None  # document number with brackets unified (qa.store.doc_number_key)
+    doc_key: str | None  # document number with brackets unified (qa.docnumber.key)
     issued: str | None
     mtime_ns: int | None
     indexed_at: str | None

@@ -66,7 +66,7 @@ import pymilvus  # noqa: F401  (imported first: it configures its loggers, which
 
 from qa.bm25 import Segment, load_vocab
 from qa.embed import CachedEmbedder
-from qa.search import RRF_K  # Milvus fuses with our constant: the fused scores are the same numbers
+from qa.fusion import RRF_K  # Milvus fuses with our constant: the fused scores are the same numbers
 from qa.store import (
     BASE_DB,
     GenerationReader,

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
+from qa import docnumber
 from qa.dates import CN_NUM, cn_to_int, find_dates
 from qa.normalize import normalize_query
 from qa.regions import Place, gazetteer
@@ -70,7 +71,6 @@ class Query:
 # question types
 # ---------------------------------------------------------------------------------------------
 
-_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔﹝\[【(]\s*\d{4}\s*[〕﹞\]】)]\s*\d+\s*号")
 _TYPES: list[tuple[str, re.Pattern[str]]] = [
     (
         "attendance",
@@ -268,7 +268,7 @@ def question_parts(norm: str) -> list[str]:
 
 def question_type(norm: str) -> str:
     """The kind of answer the question wants."""
-    if _DOC_NUMBER.search(norm):
+    if docnumber.find(norm):
         return "lookup"
     if len(norm) >= 30 and not re.search(r"[?？]|吗$|呢$|哪|谁|何|什么|几|怎|多少|是否", norm):
         return "lookup"  # a pasted sentence: find where it came from

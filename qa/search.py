@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qa import docnumber
 from qa.chunks import Chunk
 from qa.embed import CachedEmbedder
+from qa.fusion import RRF_K, rrf, top_score
 from qa.normalize import normalize_query
 from qa.query import GENERIC_FOCUS, Filters, Query, understand
 from qa.regions import Place, gazetteer
@@ -34,7 +36,6 @@ from qa.store import IndexReader, StoreError
 if TYPE_CHECKING:
     from qa.milvus import MilvusReader
 
-RRF_K = 60
 CANDIDATES = 50
 MODES = ("hybrid", "dense", "bm25", "plain")
 
@@ -161,11 +162,7 @@ class Searcher:
             dense = self.reader.dense_search(vector, CANDIDATES, where)
         if self.mode != "dense" and text.strip():
             lexical = self.reader.text_search(text, CANDIDATES, where)
-        fused: dict[int, float] = {}
-        for ranked in (dense, lexical):
-            for rank, (cid, _score) in enumerate(ranked):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        return fused, dict(dense)
+        return rrf((dense, lexical)), dict(dense)
 
     def plain(self, query: Query, k: int = CANDIDATES) -> list[tuple[int, float]]:
         """Plain hybrid search: the whole question, explicit filters only (the recall floor)."""
@@ -201,8 +198,7 @@ class Searcher:
         if self.mode in ("hybrid", "bm25") and self.use_filters:
             if topic and topic != query.norm:
                 # The topic alone (place, date and question words out) is the sharper lexical query.
-                for rank, (cid, _s) in enumerate(self.reader.text_search(topic, CANDIDATES, strict)):
-                    focus[cid] = focus.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+                focus.update(rrf([self.reader.text_search(topic, CANDIDATES, strict)]))
             soft = self._soft_where(query)
             if soft is not None:
                 fused, more_dense = self._fuse(vector, topic or query.norm, soft)
@@ -233,7 +229,7 @@ class Searcher:
     ) -> list[Hit]:
         """Score every candidate with the evidence described in the module docstring, best first."""
         weights = [self.idf(w) for w in words]
-        top_rrf = 2.0 / (RRF_K + 1)
+        top_rrf = top_score(2)
         meta_question = query.qtype in ("chair", "number", "when", "which_meeting", "attendance", "where") and (
             not words
         )
@@ -456,9 +452,9 @@ class Searcher:
 
     def _lookup(self, query: Query, where: Any) -> list[Hit]:
         """Where a document number or a pasted sentence comes from."""
-        number = re.search(r"[\u4e00-\u9fff]{1,12}[〔﹝\[【(]\s*\d{4}\s*[〕﹞\]】)]\s*\d+\s*号", query.norm)
+        number = docnumber.find(query.norm)
         if number:
-            docs = self.reader.find_doc_number(number.group(0))
+            docs = self.reader.find_doc_number(number)
             overviews = self.reader.overview_cids(docs) if docs else {}
             chunks = self.chunks(list(overviews.values()))
             return [Hit(c.cid, c, 10.0, coverage=1.0, exact=True) for c in chunks]  # type: ignore[attr-defined]

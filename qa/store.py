@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa import docnumber
 from qa.bm25 import Bm25Index, Segment, load_vocab, save_vocab
 from qa.chunks import Chunk, chunk_meeting, make_chunk, meeting_doc_id
 from qa.config import default_cache_dir
@@ -378,7 +379,7 @@ class GenerationReader:
 
     def find_doc_number(self, number: str) -> list[str]:
         """Documents whose number is ``number`` (any bracket style)."""
-        key = doc_number_key(number)
+        key = docnumber.key(number)
         rows = self.db.execute("SELECT doc_id FROM documents WHERE doc_key = ?", (key,))
         return [r[0] for r in rows if r[0] not in self.folding.folded]
 
@@ -1645,7 +1646,7 @@ def _insert_rows(db: sqlite3.Connection, change: _Change) -> None:
                 sum(1 for c in d.chunks if c.doc_id == meeting_doc_id(d.doc_id, m)),
                 json.dumps(m.warnings, ensure_ascii=False),
                 _now(),
-                doc_number_key(m.doc_number),
+                docnumber.key(m.doc_number),
                 d.stat[0] if d.stat else None,
                 d.stat[1] if d.stat else None,
                 d.origin if k == 0 else PART_ORIGIN,
@@ -1659,15 +1660,6 @@ def _insert_rows(db: sqlite3.Connection, change: _Change) -> None:
 def _unique(files: Sequence[tuple[str, Path | bytes]]) -> list[tuple[str, Path | bytes]]:
     """One entry per name: a name given twice in one batch is the last file given under it."""
     return list({name: data for name, data in files}.items())
-
-
-def doc_number_key(number: str | None) -> str | None:
-    """A document number with its bracket and space variants unified: 吴政办纪(2025)36号."""
-    if not number:
-        return None
-    key = re.sub(r"\s+", "", number)
-    key = re.sub(r"[〔﹝\[【（]", "(", key)
-    return re.sub(r"[〕﹞\]】）]", ")", key)
 
 
 def _meeting_summary(meeting: Meeting) -> dict:

@@ -13,7 +13,8 @@ import pytest
 from conftest import EXTERNAL, ROOT, SAMPLES, sample, settings_for
 
 from qa.api import build_index, open_assistant, update_index
-from qa.store import IndexReader, StoreError, current_generation, doc_number_key
+from qa.docnumber import key as doc_number_key
+from qa.store import IndexReader, StoreError, current_generation
 
 
 @pytest.fixture()
