@@ -43,7 +43,8 @@ print(json.dumps({"result": result, "seconds": seconds, "peak_mb": peak, "child_
 """
 
 
-def _bomb(path: Path) -> None:
+def write_docx_bomb(path: Path) -> None:
+    """A small .docx whose document.xml inflates to 120 MB (made with zipfile, streamed)."""
     good = zipfile.ZipFile(ROOT / "data" / "external" / "ext_005.docx")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bomb:
         for info in good.infolist():
@@ -63,7 +64,7 @@ def main() -> int:
     (work / "30mb.txt").write_bytes(minutes * (30_000_000 // len(minutes) + 1))
     line = "2025年3月5日，吴中区政府召开第12次常务会议，会议研究了安全生产工作，要求各部门切实落实责任"
     (work / "line.txt").write_text((line * 60000)[:2_000_000], encoding="utf-8")
-    _bomb(work / "bomb.docx")
+    write_docx_bomb(work / "bomb.docx")
     cases = [
         ("30 MB text", "parse", work / "30mb.txt"),
         ("2 MB single line", "parse", work / "line.txt"),

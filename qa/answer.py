@@ -15,17 +15,17 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from qa.chunks import CLOSING_HEADING as _CLOSING
-from qa.chunks import Chunk, partial_date_text
+from qa.chunks import Chunk
+from qa.dates import cn_date
 from qa.normalize import normalize_query, strip_glosses
 from qa.ocr import ocr_note
-from qa.query import GENERIC_FOCUS, Filters, Query, resolve_follow_up
+from qa.query import GENERIC_FOCUS, Filters, Query, question_type, resolve_follow_up
+from qa.regions import gazetteer
 from qa.search import Hit, Searcher, coverage
 from qa.sentences import sentences, similarities_of
 
 __all__ = ["Answer", "Answerer", "Citation", "best_sentence", "display", "sentences"]
 
-# Below this coverage a passage does not speak about the question's topic.
-MIN_COVERAGE = 0.5
 # «Not found» is decided on evidence: the topic's lexical coverage of the answering passage, and when
 # that is not enough, plus W_CONTRIBUTION × the topic's contribution to the best sentence's similarity
 # (see Answerer.topic_contribution); EVIDENCE_THRESHOLD chosen on the dev question files
@@ -249,12 +249,9 @@ def _is_heading(text: str, span: tuple[int, int, float]) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-def _cn_date(iso: str | None, partial: str | None = None) -> str:
-    """2024-12-13 → 2024年12月13日; a month-day without a year says that the year is not given."""
-    if not iso:
-        return partial_date_text(partial) or "日期不详"
-    year, month, day = iso.split("-")
-    return f"{int(year)}年{int(month)}月{int(day)}日"
+def _meeting_name(chunk: Chunk) -> str:
+    """«姑苏区 保护区管委会、姑苏区政府第39次常务会议»: the region and the meeting as named."""
+    return " ".join(p for p in (chunk.region or "", chunk.meeting or "常务会议") if p)
 
 
 def _item_label(chunk: Chunk) -> str:
@@ -386,12 +383,23 @@ class Answerer:
                 best = hit
         return best
 
+    def cite_hits(self, query: Query, hits: list[Hit]) -> list[Citation]:
+        """Citations of ranked hits, each quoting the sentence that answers best (for search tools)."""
+        words = self.searcher.topic_words(query)
+        weights = [self.searcher.idf(w) for w in words]
+        if self.searcher.mode != "bm25" and hits:
+            vector = self.searcher.question_vector(query)
+            sims = similarities_of(self.searcher.embedder, [h.chunk for h in hits], vector)
+            for hit in hits:
+                hit.sentence_scores = sims.get(hit.chunk.chunk_id)
+        return [self._cite(i + 1, hit, words, weights, query) for i, hit in enumerate(hits)]
+
     def evidence(self, query: Query, hit: Hit, words: list[str]) -> float:
         """How strongly a hit answers the question: the number that «not found» is decided on.
 
-        Lexical coverage of the topic, plus the similarity of its best sentence with the question
-        (above a base every passage reaches), plus the metadata evidence; a hit contradicting what
-        the question names (another place, another meeting number) is no evidence at all.
+        Lexical coverage of the topic; when that is not enough, plus the topic's contribution to
+        the best sentence's similarity (:meth:`topic_contribution`). A hit contradicting what the
+        question names (another place, another meeting number) is no evidence at all.
         """
         if hit.exact:
             return 10.0
@@ -424,6 +432,8 @@ class Answerer:
         a passage of the right meeting that does not speak about the topic does not. Costs one more
         question embedding, and only for questions the passage's words do not already answer.
         """
+        if hit.contribution is not None:
+            return hit.contribution
         scores = hit.sentence_scores
         if scores is None or not len(scores) or self.searcher.mode == "bm25":
             return 0.0
@@ -433,7 +443,8 @@ class Answerer:
             generic = generic.replace(word, "")
         vector = self.searcher.text_vector(generic)
         sentence = similarities_of(self.searcher.embedder, [hit.chunk], vector)[hit.chunk.chunk_id]
-        return float(scores[best]) - float(sentence[best])
+        hit.contribution = float(scores[best]) - float(sentence[best])
+        return hit.contribution
 
     def _also_evidence(self, query: Query, top: Hit, hit: Hit) -> bool:
         """Another citation supports the answer too: the same item continued (a split item's part)."""
@@ -516,7 +527,7 @@ class Answerer:
 
     def _when(self, chunk: Chunk) -> str:
         meeting = self.meeting(chunk.doc_id)
-        text = _cn_date(chunk.date, chunk.date_partial or meeting.get("date_partial"))
+        text = cn_date(chunk.date, chunk.date_partial or meeting.get("date_partial"))
         if meeting.get("time_of_day"):
             text += meeting["time_of_day"]
         if meeting.get("date_inferred"):
@@ -540,14 +551,14 @@ class Answerer:
     def _compose(self, query: Query, top: Hit, citation: Citation, words: list[str]) -> str:
         chunk = top.chunk
         meeting = self.meeting(chunk.doc_id)
-        name = " ".join(p for p in (chunk.region or "", chunk.meeting or "常务会议") if p)
+        name = _meeting_name(chunk)
         quote = "「" + display(citation.sentence) + "」"
-        where = f"出处：{name}（{_cn_date(chunk.date, chunk.date_partial)}），{citation.item}"
+        where = f"出处：{name}（{cn_date(chunk.date, chunk.date_partial)}），{citation.item}"
         qtype = query.qtype
         if len(query.parts) >= 2 and chunk.kind == "overview" and qtype != "lookup":
             return self._facts(chunk, meeting, name, query.parts) + f"[1]\n{quote}"
         if qtype == "lookup":
-            return f"这段内容出自 {name}（{_cn_date(chunk.date, chunk.date_partial)}），{citation.item}。[1]\n{quote}"
+            return f"这段内容出自 {name}（{cn_date(chunk.date, chunk.date_partial)}），{citation.item}。[1]\n{quote}"
         if qtype == "chair":
             chair = meeting.get("chair")
             if chair:
@@ -569,7 +580,7 @@ class Answerer:
                 return f"是第{number}次常务会议：{name}，{self._when(chunk)}召开。[1]\n{quote}"
             return f"纪要中没有写明会议的次序：{name}，{self._when(chunk)}召开。[1]\n{quote}"
         if qtype == "when" and "印发" in query.norm and meeting.get("issued"):
-            return f"{name}的纪要于{_cn_date(meeting['issued'])}印发（会议于{self._when(chunk)}召开）。[1]\n{quote}"
+            return f"{name}的纪要于{cn_date(meeting['issued'])}印发（会议于{self._when(chunk)}召开）。[1]\n{quote}"
         if qtype == "when":
             if chunk.kind == "overview" or not words:
                 return f"{name}于{self._when(chunk)}召开。[1]\n{quote}"
@@ -621,7 +632,7 @@ class Answerer:
         dated.sort(key=lambda c: (c.date or "", c.doc_id), reverse=latest)
         top = dated[0]
         meeting = self.meeting(top.doc_id)
-        name = " ".join(p for p in (top.region or "", top.meeting or "常务会议") if p)
+        name = _meeting_name(top)
         which = "最近一次" if latest else "最早一次"
         scope = "、".join(query.filters.regions) or "已收录的纪要中"
         facts = [f"于{self._when(top)}召开"]
@@ -676,9 +687,9 @@ class Answerer:
                 ranked = [s[2] for s in scored[:k]]
                 citations = [self._cite(i + 1, hit, [], [], query) for i, hit in enumerate(ranked)]
                 top = ranked[0].chunk
-                name = " ".join(p for p in (top.region or "", top.meeting or "常务会议") if p)
+                name = _meeting_name(top)
                 quote = "「" + display(citations[0].sentence) + "」"
-                text = f"{quote}[1]\n出处：{name}（{_cn_date(top.date, top.date_partial)}），{citations[0].item}"
+                text = f"{quote}[1]\n出处：{name}（{cn_date(top.date, top.date_partial)}），{citations[0].item}"
                 if query.qtype == "who":
                     short = _who(citations[0].sentence, query)
                     text = (f"{short}。" if short else "") + text
@@ -695,7 +706,7 @@ class Answerer:
         hits = [Hit(c.cid, c, 1.0, matched=True) for c in meetings]  # type: ignore[attr-defined]
         citations = [self._cite(i + 1, h, [], [], query) for i, h in enumerate(hits[: max(k, 20)])]
         for number, chunk in enumerate(meetings, 1):
-            name = " ".join(p for p in (chunk.region or "", chunk.meeting or "常务会议") if p)
+            name = _meeting_name(chunk)
             ref = f"[{number}]" if number <= len(citations) else ""
             lines.append(f"{number}. {self._when(chunk)} {name}{ref}")
         head = f"资料库中{scope}会议纪要共{len(meetings)}次（按会议日期）："
@@ -732,7 +743,7 @@ class Answerer:
             hits += [h for h in self._semantic_matches(query, words) if h.cid not in seen]
         if not hits:
             return self._not_found(query, [])
-        weights = [self.searcher._idf(w) for w in words]
+        weights = [self.searcher.idf(w) for w in words]
         by_doc: dict[str, list[Hit]] = {}
         for hit in hits:
             by_doc.setdefault(hit.chunk.doc_id, []).append(hit)
@@ -748,7 +759,7 @@ class Answerer:
         lines: list[str] = []
         for number, doc in enumerate(ordered, 1):
             first = by_doc[doc][0].chunk
-            name = " ".join(p for p in (first.region or "", first.meeting or "常务会议") if p)
+            name = _meeting_name(first)
             refs = []
             for hit in by_doc[doc][:per_meeting]:
                 # An agenda cites items; the overview only when it holds what was asked («审议《…》《…》»).
@@ -761,7 +772,7 @@ class Answerer:
                 if hit.chunk.kind == "overview":
                     label = _clip(display(citations[-1].sentence), 80)
                 refs.append(f"{label}[{len(citations)}]")
-            lines.append(f"{number}. {_cn_date(first.date, first.date_partial)} {name}：" + "；".join(refs))
+            lines.append(f"{number}. {cn_date(first.date, first.date_partial)} {name}：" + "；".join(refs))
         if agenda:
             if len(ordered) == 1:
                 items = [c for c in citations if c.item not in ("会议概况", _CLOSING)]
@@ -790,7 +801,7 @@ def split_questions(question: str) -> list[str]:
         return [question]
     if any(len(p) < 8 or re.match(r"(分别|各自|都|又|还有|那么|那)", p) for p in pieces[1:]):
         return [question]
-    types = [question_type_of(p) for p in pieces]
+    types = [question_type(normalize_query(p)) for p in pieces]
     if types[0] == "list" or all(t in ("when", "chair", "where", "number", "attendance") for t in types):
         return [question]  # one list, or several facts of one meeting (answered together)
     context = _CONTEXT.match(pieces[0])
@@ -802,16 +813,8 @@ def split_questions(question: str) -> list[str]:
     return out
 
 
-def question_type_of(text: str) -> str:
-    from qa.query import question_type
-
-    return question_type(normalize_query(text))
-
-
 def names_a_place(text: str) -> bool:
     """Whether a text names a place by a full name (城区, 新区 and other two-character words are not)."""
-    from qa.regions import gazetteer
-
     return any(m.places and len(m.surface) > 2 for m in gazetteer().mentions(text))
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 from itertools import pairwise
 
+from qa.dates import month_day_text
 from qa.minutes import AgendaItem, Meeting
 from qa.normalize import normalize
 from qa.ocr import span_confidence
@@ -62,7 +63,7 @@ class Chunk:
 
 def context_header(meeting: Meeting, item: AgendaItem) -> str:
     """«姑苏区 2024-12-13 保护区管委会、姑苏区政府第39次常务会议 七、审议《…》»."""
-    parts = [meeting.region or "", meeting.date or _partial_label(meeting.date_partial), meeting.meeting or ""]
+    parts = [meeting.region or "", meeting.date or month_day_text(meeting.date_partial), meeting.meeting or ""]
     if item.kind == "overview":
         parts.append("会议概况")
         if meeting.chair:
@@ -70,19 +71,6 @@ def context_header(meeting: Meeting, item: AgendaItem) -> str:
     else:
         parts.append(f"{item.number}、{item.heading}" if item.number else item.heading)
     return " ".join(p for p in parts if p)
-
-
-def _partial_label(partial: str | None) -> str:
-    """«08-15» → «8月15日» (the header says what the page says, no year)."""
-    if not partial:
-        return ""
-    month, day = partial.split("-")
-    return f"{int(month)}月{int(day)}日"
-
-
-def partial_date_text(partial: str | None) -> str:
-    """«08-15» → «8月15日（原文未注明年份）», for citations of a meeting whose page gives no year."""
-    return f"{_partial_label(partial)}（原文未注明年份）" if partial else ""
 
 
 def meeting_doc_id(doc_id: str, meeting: Meeting) -> str:

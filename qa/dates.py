@@ -342,3 +342,31 @@ def current_year(text: str, not_after: int, month: int | None) -> int | None:
             candidates.add(year)
     candidates = {y for y in candidates if 1990 <= y <= not_after}
     return candidates.pop() if len(candidates) == 1 else None
+
+
+# ---------------------------------------------------------------------------------------------
+# dates as Chinese readers write them
+# ---------------------------------------------------------------------------------------------
+
+
+def month_day_text(partial: str | None) -> str:
+    """«08-15» → «8月15日» (what a page without a year says)."""
+    match = re.fullmatch(r"(\d{1,2})-(\d{1,2})", (partial or "").strip())
+    return f"{int(match[1])}月{int(match[2])}日" if match else ""
+
+
+def partial_date_text(partial: str | None) -> str:
+    """«08-15» → «8月15日（原文未注明年份）», for a meeting whose page gives no year."""
+    label = month_day_text(partial)
+    return f"{label}（原文未注明年份）" if label else ""
+
+
+def cn_date(iso: str | None, partial: str | None = None) -> str:
+    """«2024年12月13日»; «8月15日（原文未注明年份）» for a month-day without a year; «日期不详»."""
+    if iso:
+        try:
+            year, month, day = iso.split("-")
+            return f"{int(year)}年{int(month)}月{int(day)}日"
+        except ValueError:
+            return iso
+    return partial_date_text(partial) or "日期不详"

@@ -17,7 +17,6 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from qa.answer import best_sentence
 from qa.query import Filters
 
 if TYPE_CHECKING:
@@ -99,17 +98,15 @@ class MinutesTools:
         question = _question(question)
         filters = _filters(regions, date_from, date_to, meeting_number)
         assistant = self._assistant()
-        searcher = assistant.searcher
-        query = searcher.understand(question, filters)
-        words = searcher.topic_words(query)
-        weights = [searcher._idf(w) for w in words]
+        query = assistant.searcher.understand(question, filters)
+        hits = assistant.searcher.search(query, k=_k(k, 10))
         results = []
-        for rank, hit in enumerate(searcher.search(query, k=_k(k, 10)), 1):
+        # The quoted sentence is chosen as the answers choose theirs (meaning and words).
+        for hit, citation in zip(hits, assistant.answerer.cite_hits(query, hits), strict=True):
             chunk = hit.chunk
-            start, end, _score = best_sentence(chunk, words, weights, query)
             results.append(
                 {
-                    "rank": rank,
+                    "rank": citation.rank,
                     "score": round(hit.score, 4),
                     "doc_id": chunk.doc_id,
                     "item_id": chunk.chunk_id,
@@ -122,8 +119,8 @@ class MinutesTools:
                     "kind": chunk.kind,
                     "text": chunk.text,
                     "text_span": [chunk.start, chunk.end],
-                    "sentence": chunk.text[start:end],
-                    "span": [chunk.start + start, chunk.start + end],
+                    "sentence": citation.sentence,
+                    "span": list(citation.span),
                 }
             )
         return {"question": question, "filters": query.filters.to_dict(), "results": results}
@@ -248,6 +245,41 @@ DOCUMENT_DOC = """Get one indexed minutes document: metadata (meeting, date, cha
 # ---------------------------------------------------------------------------------------------
 
 
+def _tool_functions(tools: MinutesTools, call: Callable[..., Any], returns: type) -> tuple[Callable, ...]:
+    """The three tools as plain functions with typed parameters (both MCP servers read the signatures
+    to make their input schemas); ``call`` adapts the result and errors to the server."""
+
+    def search_minutes(
+        question: str,
+        regions: list[str] | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        meeting_number: int | None = None,
+        k: int = 10,
+    ):
+        return call(tools.search_minutes, question, regions, date_from, date_to, meeting_number, k)
+
+    def ask(
+        question: str,
+        regions: list[str] | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        meeting_number: int | None = None,
+        previous: str | None = None,
+        k: int = 5,
+    ):
+        return call(tools.ask, question, regions, date_from, date_to, meeting_number, previous, k)
+
+    def get_document(doc_id: str, item_id: str | None = None):
+        return call(tools.get_document, doc_id, item_id)
+
+    functions = (search_minutes, ask, get_document)
+    for fn, doc in zip(functions, (SEARCH_DOC, ASK_DOC, DOCUMENT_DOC), strict=True):
+        fn.__doc__ = doc
+        fn.__annotations__["return"] = returns
+    return functions
+
+
 def build_stdio_server(tools: MinutesTools):
     """A FastMCP server with the three tools (returning JSON objects, as text and structured content)."""
     from mcp.server.fastmcp import FastMCP
@@ -260,32 +292,8 @@ def build_stdio_server(tools: MinutesTools):
     )
     read_only = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
 
-    def search_minutes(
-        question: str,
-        regions: list[str] | None = None,
-        date_from: str | None = None,
-        date_to: str | None = None,
-        meeting_number: int | None = None,
-        k: int = 10,
-    ) -> dict:
-        return _call(tools.search_minutes, question, regions, date_from, date_to, meeting_number, k)
-
-    def ask(
-        question: str,
-        regions: list[str] | None = None,
-        date_from: str | None = None,
-        date_to: str | None = None,
-        meeting_number: int | None = None,
-        previous: str | None = None,
-        k: int = 5,
-    ) -> dict:
-        return _call(tools.ask, question, regions, date_from, date_to, meeting_number, previous, k)
-
-    def get_document(doc_id: str, item_id: str | None = None) -> dict:
-        return _call(tools.get_document, doc_id, item_id)
-
-    for fn, doc in ((search_minutes, SEARCH_DOC), (ask, ASK_DOC), (get_document, DOCUMENT_DOC)):
-        server.add_tool(fn, name=fn.__name__, description=_summary(doc), annotations=read_only)
+    for fn in _tool_functions(tools, _call, dict):
+        server.add_tool(fn, name=fn.__name__, description=_summary(fn.__doc__ or ""), annotations=read_only)
     return server
 
 
@@ -344,31 +352,7 @@ def add_gradio_tools(app, assistant: Callable[[], Assistant], settings: Settings
 
     tools = MinutesTools(assistant, llm=llm_from_settings(settings) if settings else None)
 
-    def search_minutes(
-        question: str,
-        regions: list[str] | None = None,
-        date_from: str | None = None,
-        date_to: str | None = None,
-        meeting_number: int | None = None,
-        k: int = 10,
-    ) -> str:
-        return _gradio_call(tools.search_minutes, question, regions, date_from, date_to, meeting_number, k)
-
-    def ask(
-        question: str,
-        regions: list[str] | None = None,
-        date_from: str | None = None,
-        date_to: str | None = None,
-        meeting_number: int | None = None,
-        previous: str | None = None,
-        k: int = 5,
-    ) -> str:
-        return _gradio_call(tools.ask, question, regions, date_from, date_to, meeting_number, previous, k)
-
-    def get_document(doc_id: str, item_id: str | None = None) -> str:
-        return _gradio_call(tools.get_document, doc_id, item_id)
-
-    search_minutes.__doc__, ask.__doc__, get_document.__doc__ = SEARCH_DOC, ASK_DOC, DOCUMENT_DOC
+    search_minutes, ask, get_document = _tool_functions(tools, _gradio_call, str)
     _hide_from_mcp(app, "ask")
     with app:
         gr.api(search_minutes, api_name="search_minutes", concurrency_limit=8)

@@ -71,7 +71,8 @@ class Hit:
     mismatch: bool = False  # the chunk's metadata contradicts something the question names
     matched: bool = False  # the chunk's metadata positively matches at least one named constraint
     plain_rank: int | None = None  # rank in plain hybrid search (1-based), when it is there
-    sentence_scores: np.ndarray | None = field(default=None, repr=False)
+    sentence_scores: np.ndarray | None = field(default=None, repr=False)  # each sentence vs the question
+    contribution: float | None = None  # the topic's contribution to the best sentence (qa.answer)
 
 
 class Searcher:
@@ -111,6 +112,7 @@ class Searcher:
         self.regions = _indexed_places(reader)
         self._vectors: dict[str, np.ndarray] = {}
         self._openings: dict[str, str] = {}
+        self._words: dict[tuple[str, tuple[str, ...]], list[str]] = {}
 
     # ---- understanding ----------------------------------------------------------------------
 
@@ -123,7 +125,15 @@ class Searcher:
         return query
 
     def topic_words(self, query: Query) -> list[str]:
-        """Content words of the question's topic, most specific first."""
+        """Content words of the question's topic, most specific first (cut once per question)."""
+        key = (query.topic, tuple(query.focus))
+        if key not in self._words:
+            if len(self._words) > 512:
+                self._words.clear()
+            self._words[key] = self._topic_words(query)
+        return list(self._words[key])
+
+    def _topic_words(self, query: Query) -> list[str]:
         generic = {f for f in query.focus if f in GENERIC_FOCUS}
         words = []
         for word in self.reader.analyzer.content_words(query.topic):
@@ -273,6 +283,15 @@ class Searcher:
         hits.sort(key=lambda h: (-h.score, h.cid))
         return hits
 
+    def _where(self, query: Query) -> Any:
+        """The question's own filters with the explicit ones (unknown passing), else the explicit ones;
+        ``False`` when explicit filters match nothing."""
+        strict = self._strict_where(query)
+        if strict is False:
+            return False
+        soft = self._soft_where(query)
+        return soft if soft is not None else strict
+
     def _soft_where(self, query: Query) -> Any:
         """The restriction of the question's own filters (with the explicit ones), or None."""
         if not query.soft:
@@ -383,11 +402,9 @@ class Searcher:
     def meetings(self, query: Query, limit: int = 5000) -> list[Chunk]:
         """The overviews of every meeting the question's place and dates allow (unknown passes,
         contradicted metadata does not: a question about 姑苏区 orders 姑苏区's meetings)."""
-        strict = self._strict_where(query)
-        if strict is False:
+        where = self._where(query)
+        if where is False:
             return []
-        soft = self._soft_where(query)
-        where = soft if soft is not None else strict
         chunks = self.chunks(self.reader.overviews(where, limit))
         places = self._place_surfaces(query)
         kept = []
@@ -403,11 +420,9 @@ class Searcher:
         A chunk is listed when it holds the topic's words (any one of alternatives joined by 或/和),
         or when it is among the plain hybrid candidates and close to the question in meaning.
         """
-        strict = self._strict_where(query)
-        if strict is False:
+        where = self._where(query)
+        if where is False:
             return []
-        soft = self._soft_where(query)
-        where = soft if soft is not None else strict
         words = self.topic_words(query)
         if not words:
             # No topic: the filters pick meetings; their items are the agenda.
@@ -478,7 +493,6 @@ class Searcher:
         values = [self.reader.bm25.idf_of(g) for g in grams]
         return max(values) if values and max(values) > 0 else float(self.reader.bm25.idf.max(initial=1.0))
 
-    _idf = idf  # the answerer's older name
 
 
 def topic_groups(query: Query, words: list[str]) -> list[list[str]]:

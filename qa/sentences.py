@@ -10,7 +10,7 @@ machine, a cleared cache) is embedded when first needed and cached then.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -64,29 +64,10 @@ def sentence_texts(chunk: Chunk) -> list[str]:
     return [norm[:MAX_SENTENCE_CHARS] for _a, _b, norm in sentences(chunk.text)]
 
 
-def embed_sentences(
-    embedder: CachedEmbedder, chunks: Iterable[Chunk], progress: Callable[[int], None] | None = None
-) -> int:
-    """Embed (into the cache) every sentence of these chunks; returns how many sentences there are.
-
-    Called by index writes, so that questions find every sentence vector in the cache.
-    """
-    texts: list[str] = []
-    for chunk in chunks:
-        texts.extend(sentence_texts(chunk))
-    unique = list(dict.fromkeys(texts))
-    if unique:
-        embedder.embed_passages(unique, progress=progress)
-    return len(unique)
-
-
-def sentence_similarities(embedder: CachedEmbedder, chunk: Chunk, question_vector: np.ndarray) -> np.ndarray:
-    """Cosine similarity of each sentence of ``chunk`` with the question (vectors are normalised)."""
-    texts = sentence_texts(chunk)
-    if not texts:
-        return np.zeros(0, dtype=np.float32)
-    vectors = embedder.embed_passages(texts)
-    return vectors @ np.asarray(question_vector, dtype=np.float32).reshape(-1)
+def unique_sentence_texts(chunks: Iterable[Chunk]) -> list[str]:
+    """Every distinct sentence text of these chunks, in order: what an index write embeds (into the
+    cache) so that questions find every sentence vector there."""
+    return list(dict.fromkeys(t for chunk in chunks for t in sentence_texts(chunk)))
 
 
 def similarities_of(

@@ -65,8 +65,7 @@ from qa.dedupe import Folding, folding_from_db
 from qa.embed import CachedEmbedder
 from qa.minutes import Meeting, parse_source_meetings
 from qa.ocr import OcrOptions
-from qa.sentences import embed_sentences
-from qa.sentences import sentence_texts as sentence_texts_of
+from qa.sentences import unique_sentence_texts
 from qa.sources import SUPPORTED_SUFFIXES, SourceError, SourceText, read_source
 from qa.tokens import Analyzer, corpus_words, place_words
 
@@ -1286,9 +1285,9 @@ class IndexWriter:
             # Texts the model actually embedded: identical chunks in one batch are embedded once.
             report.chunks_embedded = getattr(self.embedder, "embedded", 0) - embedded_before
             # Sentence vectors too (into the embedding cache): answers choose their quote by meaning.
-            sentence_texts = {t for c in change.chunks for t in sentence_texts_of(c)}
-            with self._progress(len(sentence_texts), "sentences") as bar:
-                embed_sentences(self.embedder, change.chunks, progress=bar.update)
+            sentences = unique_sentence_texts(change.chunks)
+            with self._progress(len(sentences), "sentences") as bar:
+                self.embedder.embed_passages(sentences, progress=bar.update)
             report.timings["embed"] = time.perf_counter() - embed_started
             if self.on_progress:
                 self.on_progress("writing", 0, 0)

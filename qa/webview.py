@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlencode
 
+from qa.dates import cn_date
+
 # ---------------------------------------------------------------------------------------------
 # what the normaliser kept
 # ---------------------------------------------------------------------------------------------
@@ -231,21 +233,6 @@ def _flat(text: str) -> str:
     """A quote for a card: wrapped lines joined (Chinese text has no spaces between lines)."""
     text = re.sub(r"(?<=[A-Za-z0-9])[ \t]*\n\s*(?=[A-Za-z0-9])", " ", text)
     return re.sub(r"[ \t]*\n\s*", "", text)
-
-
-def cn_date(iso: str | None, partial: str | None = None) -> str:
-    """«2024年12月13日»; «8月15日（原文未注明年份）» for a month-day without year."""
-    if iso:
-        try:
-            year, month, day = iso.split("-")
-            return f"{int(year)}年{int(month)}月{int(day)}日"
-        except ValueError:
-            return iso
-    if partial:
-        match = re.fullmatch(r"(\d{1,2})-(\d{1,2})", partial.strip())
-        if match:
-            return f"{int(match[1])}月{int(match[2])}日（原文未注明年份）"
-    return "日期不详"
 
 
 def meeting_name(region: str | None, meeting: str | None, number: int | None) -> str:

@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from qa.answer import _cn_date, split_questions
+from qa.answer import split_questions
+from qa.dates import cn_date
 from qa.query import Filters, meeting_order, repair_typos, understand
 
 pytestmark = pytest.mark.slow
@@ -188,9 +189,9 @@ def test_unknown_dates_and_numbers_pass_question_filters(sample_assistant):
 
 
 def test_a_partial_date_is_shown_without_a_claimed_year():
-    assert _cn_date(None, "08-15") == "8月15日（原文未注明年份）"
-    assert _cn_date("2024-12-13") == "2024年12月13日"
-    assert _cn_date(None) == "日期不详"
+    assert cn_date(None, "08-15") == "8月15日（原文未注明年份）"
+    assert cn_date("2024-12-13") == "2024年12月13日"
+    assert cn_date(None) == "日期不详"
 
 
 # ---- pages the parser was not written on: no year, two meetings on a page, another level -----------------

@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -160,18 +159,10 @@ def test_ordinary_minutes_get_no_notices(parsed_samples):
 @pytest.fixture(scope="module")
 def docx_bomb(tmp_path_factory) -> Path:
     """A small .docx whose document.xml inflates to 120 MB (made with zipfile, streamed)."""
+    from benchmarks.limits import write_docx_bomb
+
     path = tmp_path_factory.mktemp("bomb") / "bomb.docx"
-    good = zipfile.ZipFile(EXTERNAL / "ext_005.docx")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bomb:
-        for info in good.infolist():
-            if info.filename != "word/document.xml":
-                bomb.writestr(info, good.read(info))
-        with bomb.open("word/document.xml", "w", force_zip64=True) as handle:
-            handle.write(b'<?xml version="1.0"?><w:document xmlns:w="x"><w:body>')
-            block = b"<w:p><w:r><w:t>" + "会议研究".encode() * 2000 + b"</w:t></w:r></w:p>"
-            for _ in range(120_000_000 // len(block)):
-                handle.write(block)
-            handle.write(b"</w:body></w:document>")
+    write_docx_bomb(path)
     assert path.stat().st_size < 2_000_000
     return path
 

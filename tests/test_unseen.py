@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunks import chunk_meeting, partial_date_text
-from qa.dates import current_year, path_dates
+from qa.chunks import chunk_meeting
+from qa.dates import current_year, partial_date_text, path_dates
 from qa.minutes import parse_file, parse_meetings, parse_text
 from qa.regions import infer_region, own_government_kind
 from qa.sources import read_source
