@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from itertools import pairwise
 
 from qa.dates import month_day_text
-from qa.minutes import AgendaItem, Meeting
+from qa.meeting import AgendaItem, Meeting
 from qa.normalize import normalize
 from qa.ocr import span_confidence
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import EXTERNAL
 
-from qa.minutes import Observer, parse_file, parse_text
+from qa.meeting import Observer
+from qa.minutes import parse_file, parse_text
 
 # ---- the five samples --------------------------------------------------------------------------
 
