@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from qa.sources import SourceError
+from qa.sourcetext import SourceError
 
 # A damaged file can make LibreOffice spin; minutes convert in one or two seconds.
 TIMEOUT_SECONDS = 120

@@ -30,7 +30,8 @@ from qa.parse.layout import find_layout
 from qa.parse.metadata import read_metadata
 from qa.parse.patterns import paragraphs
 from qa.parse.reports import share_between_parts, split_page
-from qa.sources import SourceText, read_source
+from qa.sources import read_source
+from qa.sourcetext import SourceText
 
 
 def parse_file(path: Path | str) -> Meeting:

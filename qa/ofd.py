@@ -23,7 +23,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.sources import _READABLE, SourceError, SourceText, _check_text
+from qa.sourcetext import READABLE, SourceError, SourceText, check_archive, check_text
 
 if TYPE_CHECKING:
     from qa.ocr import OcrOptions
@@ -55,8 +55,6 @@ def read_ofd(path: Path | str, data: bytes, digest: str, ocr: OcrOptions) -> Sou
     path = Path(path)
     if not data.startswith(b"PK"):
         raise SourceError(path, "not an OFD file (not a zip package)")
-    from qa.sources import check_archive
-
     check_archive(path, data, "OFD")  # the same inflation caps as .docx, before ofdkit reads a part
     try:
         with ofdkit.open(data) as document:
@@ -77,10 +75,10 @@ def read_ofd(path: Path | str, data: bytes, digest: str, ocr: OcrOptions) -> Sou
     hints = [title] if title else []
     # Only pages without any readable text object are read from their pixels: a short last page
     # (a date and a signature) keeps its own text.
-    scanned = [n for n, text in enumerate(pages) if not _READABLE.search(text) or _garbled(text)]
+    scanned = [n for n, text in enumerate(pages) if not READABLE.search(text) or _garbled(text)]
     if not scanned:
         text = "\n".join(p.strip("\n") for p in pages).strip("\n")
-        return SourceText(str(path), _check_text(text, path), "ofd", digest, hints=hints)
+        return SourceText(str(path), check_text(text, path), "ofd", digest, hints=hints)
     return _ocr_ofd(path, data, digest, pages, scanned, ocr, hints, warnings)
 
 
@@ -126,7 +124,7 @@ def _ocr_ofd(
             raise SourceError(path, f"OFD has no text objects (outlines or images): {exc}") from None
         warnings = [*warnings, f"{len(scanned)} of {len(pages)} pages have no text objects and were skipped: {exc}"]
         text = "\n".join(p.strip("\n") for p in text_pages)
-        return SourceText(str(path), _check_text(text, path), "ofd", digest, hints=hints, warnings=warnings)
+        return SourceText(str(path), check_text(text, path), "ofd", digest, hints=hints, warnings=warnings)
     try:
         renderer = _Rasteriser(path, data)
         lines = ocr_module.ocr_pages(str(path), digest, scanned, renderer.render, ocr)
@@ -141,9 +139,7 @@ def _ocr_ofd(
         raise SourceError(path, "OFD has no text objects, and OCR found no text on its pages")
     confidence = ocr_module.span_confidence(spans, 0, len(text))
     warnings = [*warnings, f"OCR识别 {len(scanned)} of {len(pages)} pages (mean confidence {confidence})"]
-    return SourceText(
-        str(path), _check_text(text, path), "ofd", digest, hints=hints, ocr_lines=spans, warnings=warnings
-    )
+    return SourceText(str(path), check_text(text, path), "ofd", digest, hints=hints, ocr_lines=spans, warnings=warnings)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,6 +3,10 @@ Word 97 / WPS / RTF / ODT (converted by LibreOffice).
 
 The text returned here is the *original* text of a document: it is shown to people and every
 citation span points into it. Normalisation (``qa.normalize``) never changes it.
+
+:func:`read_source` returns a :class:`~qa.sourcetext.SourceText` and raises
+:class:`~qa.sourcetext.SourceError`; both live in :mod:`qa.sourcetext` with the checks the OFD and
+LibreOffice readers (:mod:`qa.ofd`, :mod:`qa.convert`) share, so those import nothing from here.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from qa.sourcetext import READABLE, SourceError, SourceText, check_archive, check_text
 
 if TYPE_CHECKING:
     from qa.ocr import OcrOptions
@@ -24,36 +29,6 @@ if TYPE_CHECKING:
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".ofd", ".doc", ".wps", ".rtf", ".odt")
 # Formats read by converting to .docx with LibreOffice (qa.convert).
 CONVERTED_SUFFIXES = (".doc", ".wps", ".rtf", ".odt")
-
-
-class SourceError(Exception):
-    """A file that cannot be read as minutes. ``str(err)`` is one line: the file and the reason."""
-
-    def __init__(self, path: Path | str, reason: str):
-        self.path = str(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
-
-
-@dataclass
-class SourceText:
-    """The readable text of one file plus page furniture kept only as metadata hints."""
-
-    path: str
-    text: str
-    format: str
-    sha256: str
-    encoding: str | None = None
-    # Site names, page titles and footers: not article text, but they often name the region.
-    hints: list[str] = field(default_factory=list)
-    # Dates the file itself carries outside its text, as (tag, ISO date or URL): HTML <meta> dates,
-    # canonical URLs, docx core properties, PDF metadata. Weak evidence for a year the page omits
-    # (issue 12, class 1); generator defaults are left out.
-    meta_dates: list[tuple[str, str]] = field(default_factory=list)
-    # Text read by OCR: (start, end, confidence) of each recognised line in ``text``; empty otherwise.
-    ocr_lines: list[tuple[int, int, float]] = field(default_factory=list)
-    # Things a reader should know about how the text was obtained (pages OCR'd, pages skipped).
-    warnings: list[str] = field(default_factory=list)
 
 
 def iter_source_files(folder: Path | str) -> Iterator[Path]:
@@ -93,7 +68,7 @@ def read_source(path: Path | str, data: bytes | None = None, *, ocr: OcrOptions 
     digest = hashlib.sha256(data).hexdigest()
     if suffix in (".txt", ".md"):
         text, encoding = decode_text(data, path)
-        return SourceText(str(path), _check_text(text, path), suffix[1:], digest, encoding)
+        return SourceText(str(path), check_text(text, path), suffix[1:], digest, encoding)
     if suffix in (".html", ".htm"):
         return _read_html(path, data, digest)
     if suffix == ".docx":
@@ -237,21 +212,6 @@ def _strict(data: bytes, encoding: str, path: Path | str) -> str:
         raise SourceError(path, f"undecodable text: declared {encoding} by its byte-order mark but invalid") from None
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
-_READABLE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
-
-
-def _check_text(text: str, path: Path | str) -> str:
-    if not text.strip():
-        raise SourceError(path, "empty file (only whitespace)")
-    sample = text[:20000]
-    if len(_CONTROL.findall(sample)) > max(8, len(sample) // 50):
-        raise SourceError(path, "binary or corrupt file: too many control or replacement characters")
-    if len(_READABLE.findall(sample)) < len(sample.strip()) // 5:
-        raise SourceError(path, "binary or garbled file: too little readable text")
-    return text
-
-
 # ---------------------------------------------------------------------------------------------
 # HTML
 # ---------------------------------------------------------------------------------------------
@@ -361,9 +321,7 @@ def _read_html(path: Path, data: bytes, digest: str) -> SourceText:
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
     if not text.strip():
         raise SourceError(path, "HTML page has no article text")
-    return SourceText(
-        str(path), _check_text(text, path), "html", digest, encoding, [h for h in hints if h], meta_dates
-    )
+    return SourceText(str(path), check_text(text, path), "html", digest, encoding, [h for h in hints if h], meta_dates)
 
 
 def _is_inside(tag, ancestor) -> bool:
@@ -455,52 +413,7 @@ def _read_docx(path: Path, data: bytes, digest: str) -> SourceText:
         # python-docx stamps its own template's date (2013-12-23 23:15) on every file it creates.
         if when is not None and when.strftime("%Y-%m-%d %H:%M") != "2013-12-23 23:15":
             meta_dates.append(("文档属性", when.date().isoformat()))
-    return SourceText(str(path), _check_text(text, path), "docx", digest, None, hints, meta_dates)
-
-
-# Caps on what an archive (docx; OFD) may inflate to: a 300 KB file can hold a 100 MB document.xml
-# (a «zip bomb») whose parse took 287 s and 2.4 GB. An XML part is parsed into a tree about 20 times
-# its size, so XML parts get the tighter cap (real minutes' document.xml is well under 1 MB); other
-# parts (images) are only held as bytes.
-MAX_XML_MEMBER_BYTES = 10 * 1024 * 1024
-MAX_MEMBER_BYTES = 50 * 1024 * 1024
-MAX_ARCHIVE_BYTES = 100 * 1024 * 1024
-MAX_ARCHIVE_MEMBERS = 2000
-
-
-def check_archive(path: Path | str, data: bytes, kind: str) -> None:
-    """Refuse an archive whose members would inflate past the caps, before anything is inflated.
-
-    The sizes checked are the ones the zip directory declares; Python's :mod:`zipfile` (used by
-    python-docx) never inflates a member past its declared size (a lie ends in a CRC error), so
-    the check bounds what any later read can allocate.
-    """
-    import io
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise SourceError(path, f"truncated or corrupt {kind} ({type(exc).__name__})") from None
-    if len(members) > MAX_ARCHIVE_MEMBERS:
-        raise SourceError(path, f"{kind} has {len(members):,} parts (at most {MAX_ARCHIVE_MEMBERS:,} are read)")
-    total = 0
-    for member in members:
-        total += member.file_size
-        xml = member.filename.lower().endswith((".xml", ".rels"))
-        cap = MAX_XML_MEMBER_BYTES if xml else MAX_MEMBER_BYTES
-        if member.file_size > cap:
-            raise SourceError(
-                path,
-                f"{kind} part {member.filename} inflates to {member.file_size / 2**20:,.0f} MiB "
-                f"(at most {cap // 2**20} MiB are read): refused as a possible zip bomb",
-            )
-    if total > MAX_ARCHIVE_BYTES:
-        raise SourceError(
-            path,
-            f"{kind} inflates to {total / 2**20:,.0f} MiB in all (at most {MAX_ARCHIVE_BYTES // 2**20} MiB "
-            "are read): refused as a possible zip bomb",
-        )
+    return SourceText(str(path), check_text(text, path), "docx", digest, None, hints, meta_dates)
 
 
 def _dedupe_cells(cells: Iterable[str]) -> list[str]:
@@ -533,7 +446,7 @@ def _read_pdf(path: Path, data: bytes, digest: str, ocr: OcrOptions | None = Non
     # A page is read from its image when its text layer is empty or garbage and it shows an image
     # (a short last page of a digital PDF is not a scan), or when no page has any text at all
     # (text drawn as outlines).
-    no_text = not any(_READABLE.search(page) for page in pages)
+    no_text = not any(READABLE.search(page) for page in pages)
     scanned = [n for n, page in enumerate(pages) if needs_ocr(page) and (with_images[n] or no_text)]
     if scanned:
         source = _read_scanned_pdf(path, data, digest, pages, scanned, _ocr_options(ocr))
@@ -542,7 +455,7 @@ def _read_pdf(path: Path, data: bytes, digest: str, ocr: OcrOptions | None = Non
     text = "\n".join(page.strip("\n") for page in pages).strip("\n")
     if not text.strip():
         raise SourceError(path, "PDF has no text layer (scanned image?); OCR is not supported")
-    return SourceText(str(path), _check_text(text, path), "pdf", digest, meta_dates=meta_dates)
+    return SourceText(str(path), check_text(text, path), "pdf", digest, meta_dates=meta_dates)
 
 
 def _pdf_dates(info) -> list[tuple[str, str]]:
@@ -576,7 +489,7 @@ def needs_ocr(page_text: str) -> bool:
     empty: on a scan that is all the text layer has.
     """
     sample = re.sub(r"\s+", "", page_text)
-    readable = len(_READABLE.findall(sample))
+    readable = len(READABLE.findall(sample))
     if readable < 20:
         return True
     return len(_PRIVATE_USE.findall(sample)) > len(sample) // 10 or readable < len(sample) // 2
@@ -624,7 +537,7 @@ def _read_scanned_pdf(
             raise SourceError(path, f"PDF has no text layer (scanned image?): {exc}") from None
         warnings.append(f"{len(scanned)} of {len(pages)} pages have no text layer and were skipped: {exc}")
         text = "\n".join(p.strip("\n") for i, p in enumerate(pages) if i not in scanned).strip("\n")
-        return SourceText(str(path), _check_text(text, path), "pdf", digest, warnings=warnings)
+        return SourceText(str(path), check_text(text, path), "pdf", digest, warnings=warnings)
     except Exception as exc:  # pdfium refuses some files pypdf tolerates
         raise SourceError(path, f"PDF pages cannot be rendered for OCR ({type(exc).__name__})") from None
     try:
@@ -638,4 +551,4 @@ def _read_scanned_pdf(
         raise SourceError(path, "PDF has no text layer, and OCR found no text on its pages")
     confidence = ocr_module.span_confidence(spans, 0, len(text))
     warnings.append(f"OCR识别 {len(scanned)} of {len(pages)} pages (mean confidence {confidence})")
-    return SourceText(str(path), _check_text(text, path), "pdf", digest, ocr_lines=spans, warnings=warnings)
+    return SourceText(str(path), check_text(text, path), "pdf", digest, ocr_lines=spans, warnings=warnings)
