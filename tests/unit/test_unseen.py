@@ -181,6 +181,24 @@ def test_government_at_every_level(name, region, province, chair):
     assert (m.region, m.province, m.chair) == (region, province, chair)
 
 
+def test_municipalities_are_province_level_cities_that_call_themselves_shi():
+    m = parse_text(
+        "重庆市人民政府第60次常务会议\n2024年8月19日，市长胡衡华主持召开市政府第60次常务会议。\n"
+        "会议研究了成渝地区双城经济圈建设。"
+    )
+    assert (m.region, m.province, m.meeting_number) == ("重庆市", "重庆市", 60)
+    m = parse_text(
+        "北京市人民政府召开常务会议\n2024年3月1日，市长殷勇主持召开市政府常务会议。\n会议研究了城市副中心建设。"
+    )
+    assert m.region == "北京市"
+    # A district of a municipality that relays the 市政府's decisions is still the district's meeting.
+    m = parse_text(
+        "9月27日，区长张国智主持召开大渡口区政府第22次常务会议，传达学习市政府第8次常务会议精神。"
+        "会议要求，认真落实市政府部署。会议审议了《大渡口区城市更新方案》。"
+    )
+    assert (m.region, m.province, m.meeting_number) == ("大渡口区", "重庆市", 22)
+
+
 def test_chairs_at_every_level():
     for text, chair, title in [
         ("9月22日,省委副书记、省长王新伟主持召开省政府第3次常务会议。会议审议了方案。", "王新伟", "省委副书记、省长"),
