@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 from qa.normalize import normalize
 
 if TYPE_CHECKING:
-    from qa.answer import Answer, Citation
+    from qa.answer import Answer
+    from qa.citations import Citation
     from qa.config import Settings
 
 DocLookup = Callable[[str], dict | None]
@@ -335,7 +336,8 @@ def answer_from_dict(data: dict) -> Answer:
     that other parts of the product add to citations are ignored."""
     from dataclasses import fields
 
-    from qa.answer import Answer, Citation
+    from qa.answer import Answer
+    from qa.citations import Citation
 
     names = {f.name for f in fields(Citation)}
     citations = [

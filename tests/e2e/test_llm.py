@@ -20,7 +20,8 @@ import clirun
 import pytest
 from conftest import sample
 
-from qa.answer import Answer, Citation
+from qa.answer import Answer
+from qa.citations import Citation
 from qa.config import Settings, load_settings
 from qa.llm import LLMAnswerer, LLMConfig, check, llm_answer_stream, passages_for, verified_prefix
 from qa.normalize import normalize

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer import display, sentences
+from qa.quotes import display
+from qa.sentences import sentences
 
 
 def check_citations(assistant, answer):

@@ -7,7 +7,8 @@ import json
 import pytest
 from conftest import EVAL
 
-from qa.answer import Answer, Citation
+from qa.answer import Answer
+from qa.citations import Citation
 from qa.evaluate import evaluate, format_report, gold_rank, is_correct, load_questions
 
 DEV = EVAL / "dev_questions.jsonl"
