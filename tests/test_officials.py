@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from qa.chunks import chunk_meeting
+from qa.minutes import parse_file, parse_text
 from qa.regions import _place_of_level, head_level, head_title, officials, region_of_chair
 
 PROVINCES = {
@@ -85,3 +89,64 @@ def test_a_year_of_slack_either_side_of_a_term():
     assert region_of_chair("王新伟", "省长", "省", 2022) is None
     assert region_of_chair("盛蕾", "市长", "市", 2026)[0].government == "常州市"  # term to 2025
     assert region_of_chair("盛蕾", "市长", "市", 2027) is None
+
+
+# ---- fixtures: shared minutes moved to governments the page never names (make_unseen.py) -----------
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "unseen"
+
+
+def _region(m) -> tuple:
+    return (m.region, m.province, m.city, m.region_inferred_from)
+
+
+def test_a_province_page_that_names_no_province_is_placed_by_its_governor():
+    # 安徽's 第36次 page, chaired by «省长王凯» (河南, 2021-), 发布时间 2024-04-19; no place named
+    m = parse_file(FIXTURES / "c3_province_unnamed.txt")
+    assert _region(m) == ("河南省", "河南省", None, "主持人：省长王凯")
+    assert (m.date, m.meeting_number, m.chair) == ("2024-04-18", 36, "王凯")
+    assert not any("地区留空" in w for w in m.warnings)
+    assert any("主持人：省长王凯" in w and "推断为河南省" in w for w in m.warnings)
+    assert {c.region for c in chunk_meeting(m, "c3_province_unnamed.txt")} == {"河南省"}
+
+
+def test_an_autonomous_region_page_is_placed_by_its_chairman():
+    # 兴县's page moved up to «自治区政府», chaired by «自治区党委副书记、自治区主席张雨浦» (宁夏, 2022-)
+    m = parse_file(FIXTURES / "c3_region_unnamed.txt")
+    assert _region(m) == ("宁夏回族自治区", "宁夏回族自治区", None, "主持人：自治区主席张雨浦")
+    assert any("宁夏回族自治区主席" in w for w in m.warnings)
+
+
+def test_a_traditional_script_page_matches_the_simplified_table():
+    # 辽宁's mirror (繁体, pinyin debris), chaired by «省長唐一軍», 發布日期 2019-09-22 (唐一军: 2017-2020)
+    m = parse_file(FIXTURES / "c3_province_traditional.txt")
+    assert (m.chair, m.date) == ("唐一军", "2019-09-22")
+    assert _region(m) == ("辽宁省", "辽宁省", None, "主持人：省长唐一军")
+
+
+def test_a_chair_not_in_the_table_leaves_the_region_empty():
+    m = parse_file(FIXTURES / "c3_chair_not_in_table.txt")  # «省长钱明远»: no such governor on record
+    assert (_region(m), m.chair) == ((None, None, None, None), "钱明远")
+    assert any("地区留空" in w for w in m.warnings)
+
+
+def test_a_chair_outside_the_term_leaves_the_region_empty():
+    m = parse_file(FIXTURES / "c3_chair_out_of_term.txt")  # 王清宪 on a 2018 page: governor from 2021
+    assert (m.date, m.chair) == ("2018-04-18", "王清宪")
+    assert _region(m) == (None, None, None, None)
+
+
+def test_the_page_that_names_its_place_wins_over_the_table():
+    # «江西省省长王清宪主持召开江西省人民政府…»: the table says 安徽, the page says 江西
+    m = parse_file(FIXTURES / "c3_page_names_place.txt")
+    assert _region(m) == ("江西省", "江西省", None, None)
+    assert not any("推断为" in w for w in m.warnings)
+
+
+def test_a_deputy_or_another_level_is_not_looked_up():
+    m = parse_text("4月18日下午，副省长王清宪主持召开省政府第36次常务会议。会议研究了安全生产。")
+    assert (m.chair, m.region) == ("王清宪", None)
+    m = parse_text("2024年4月18日下午，省长王清宪主持召开市政府第36次常务会议。会议研究了安全生产。")
+    assert m.region is None  # a 省长 does not chair a 市政府 meeting: the page is not read by the table
+    m = parse_text("2023年7月5日上午，市长盛蕾主持召开市政府第20次常务会议。会议研究了太湖治理。")
+    assert _region(m) == ("常州市", "江苏省", None, "主持人：市长盛蕾")
