@@ -150,3 +150,21 @@ def test_a_deputy_or_another_level_is_not_looked_up():
     assert m.region is None  # a 省长 does not chair a 市政府 meeting: the page is not read by the table
     m = parse_text("2023年7月5日上午，市长盛蕾主持召开市政府第20次常务会议。会议研究了太湖治理。")
     assert _region(m) == ("常州市", "江苏省", None, "主持人：市长盛蕾")
+
+
+def test_an_inferred_region_is_shown_as_inferred_and_a_correction_clears_the_mark(capsys):
+    from qa.cli import _print_meeting
+    from qa.store import apply_corrections
+    from qa.webview import render_document
+
+    m = parse_file(FIXTURES / "c3_province_unnamed.txt")
+    assert m.to_dict()["region_inferred_from"] == "主持人：省长王凯"  # qa parse --json
+    _print_meeting(m)
+    assert "河南省（据「主持人：省长王凯」推断）" in capsys.readouterr().out
+    html = render_document({"text": m.text, "format": "txt", "meeting": m.to_dict(), "source": "x.txt"})
+    assert "河南省（据「主持人：省长王凯」推断）" in html
+    fixed = apply_corrections(m, {"region": "安徽省"})
+    assert (fixed.region, fixed.region_inferred_from) == ("安徽省", None)
+    named = parse_file(FIXTURES / "c3_page_names_place.txt")
+    html = render_document({"text": named.text, "format": "txt", "meeting": named.to_dict()})
+    assert "<b>地区</b>江西省</span>" in html
