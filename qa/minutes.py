@@ -647,10 +647,11 @@ class _Parser:
         that level's government chaired (省长 … 省政府常务会议), and the table of heads' terms names
         one government for that name in the meeting's year. Anything less leaves the region empty.
 
-        The level is the one the meeting's own name (or the title) states, not a count over the
-        page, where the chair's title would vote for itself."""
+        The level is the government the meeting's own name (or else the title) states: not a
+        count over the page, nor a head's title (省长…), which would vouch for itself."""
         m = self.m
-        kind = own_government_kind(m.meeting or "") or own_government_kind(m.title or "")
+        named = next((g for g in (_MEETING_GOV.search(t or "") for t in (m.meeting, m.title)) if g), None)
+        kind = named.group(1) if named else None
         year = int(m.date[:4]) if m.date else None
         found = region_of_chair(m.chair, m.chair_title, kind, year)
         if found is None:
@@ -1043,6 +1044,10 @@ def _is_attendance(text: str) -> bool:
     return all(
         _ATTENDANCE.search(s + "。") or re.search(r"主持(会议)?$", s) or s.startswith("出席会议的有") for s in sentences
     )
+
+
+# The government a meeting's name says held it (省政府常务会议, 自治区人民政府第3次常务会议).
+_MEETING_GOV = re.compile(r"(自治区|省|市|州|盟)(?:人民政府|政府|行政公署|行署)")
 
 
 def _meeting_phrase(text: str, start: int, end: int) -> str:

@@ -168,3 +168,9 @@ def test_an_inferred_region_is_shown_as_inferred_and_a_correction_clears_the_mar
     named = parse_file(FIXTURES / "c3_page_names_place.txt")
     html = render_document({"text": named.text, "format": "txt", "meeting": named.to_dict()})
     assert "<b>地区</b>江西省</span>" in html
+
+
+def test_the_level_is_the_meetings_not_the_chairs():
+    # «省长王清宪主持召开第36次常务会议»: only the chair's title says 省; the meeting names no government
+    m = parse_text("2024年4月18日下午，省长王清宪主持召开第36次常务会议。会议研究了安全生产。")
+    assert (m.chair, m.region) == ("王清宪", None)
