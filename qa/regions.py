@@ -388,7 +388,7 @@ def officials() -> tuple[Official, ...]:
     return tuple(rows)
 
 
-def _place_of_level(government: str, level: str) -> Place | None:
+def place_of_level(government: str, level: str) -> Place | None:
     """The one gazetteer place named ``government`` that is a government of ``level``."""
     fits = []
     for place in gazetteer().lookup(government):
@@ -423,5 +423,5 @@ def region_of_chair(
         terms = [o for o in terms if o.start - _TERM_SLACK <= year and (o.end is None or year <= o.end + _TERM_SLACK)]
     if len({o.government for o in terms}) != 1:
         return None
-    place = _place_of_level(terms[0].government, level)
+    place = place_of_level(terms[0].government, level)
     return (terms[0], place) if place else None

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import FIXTURES as TEST_FIXTURES
 
 from qa.chunks import chunk_meeting
 from qa.minutes import parse_file, parse_text
-from qa.regions import _place_of_level, head_level, head_title, officials, region_of_chair
+from qa.regions import head_level, head_title, officials, place_of_level, region_of_chair
 
 PROVINCES = {
     "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省",
@@ -24,7 +23,7 @@ def test_the_table_covers_every_province_level_government_and_resolves_in_the_ga
     assert {o.government for o in rows} >= PROVINCES
     for o in rows:
         assert head_level(o.title), o
-        assert _place_of_level(o.government, head_level(o.title)) is not None, o
+        assert place_of_level(o.government, head_level(o.title)) is not None, o
         assert o.start > 1990 and (o.end is None or o.start <= o.end <= 2026), o
     # every province-level government has a head on record for each year from 2015 to 2025
     for government in PROVINCES:
@@ -93,7 +92,7 @@ def test_a_year_of_slack_either_side_of_a_term():
 
 # ---- fixtures: shared minutes moved to governments the page never names (make_unseen.py) -----------
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "unseen"
+FIXTURES = TEST_FIXTURES / "unseen"
 
 
 def _region(m) -> tuple:
