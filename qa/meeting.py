@@ -53,6 +53,9 @@ class Meeting:
     region: str | None = None
     city: str | None = None
     province: str | None = None
+    # What the region was taken from when the page does not name it, e.g. 「主持人：省长王清宪」
+    # (the chair's term in qa/data/officials.tsv) or 「本页另一会议」; None when the page names it.
+    region_inferred_from: str | None = None
     doc_number: str | None = None
     meeting: str | None = None
     meeting_number: int | None = None

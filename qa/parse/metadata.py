@@ -24,7 +24,7 @@ from qa.dates import (
 from qa.meeting import Meeting
 from qa.parse.layout import CHRONICLE, Layout
 from qa.parse.patterns import EXEC, HAN, MEETING, NAME, OPENING, PARTY_MEETING, is_title
-from qa.regions import infer_region, own_government_kind
+from qa.regions import head_title, infer_region, own_government_kind, region_of_chair
 
 # Heads of government at every level (issue 12, class 3): 省长, 盟长 as well as 区/县/市/旗/州长.
 _TITLE_WORD = r"(?:常务副(?:省|区|县|市|旗|州|盟)长|副?(?:省|区|县|市|旗|州|盟|镇|乡)长|主任|主席|书记|副书记)"
@@ -95,6 +95,8 @@ class _Reader:
         self._region(opening, header_text)
         self._chair(opening, labelled)
         self._dates(opening, labelled)
+        if m.region is None:
+            self._region_from_chair()
 
     def _labelled_fields(self) -> dict[str, str]:
         """会议时间 / 会议主持人 … blocks, with the value on the same or the next line."""
@@ -207,6 +209,31 @@ class _Reader:
         m.region = guess.name
         m.city = guess.place.city if guess.place.level == "county" else None
         m.province = guess.place.province
+
+    def _region_from_chair(self) -> None:
+        """A page that names no place for the government that met (issue 12, class 3): a head of
+        that level's government chaired (省长 … 省政府常务会议), and the table of heads' terms names
+        one government for that name in the meeting's year. Anything less leaves the region empty.
+
+        The level is the government the meeting's own name (or else the title) states: not a
+        count over the page, nor a head's title (省长…), which would vouch for itself."""
+        m = self.m
+        named = next((g for g in (_MEETING_GOV.search(t or "") for t in (m.meeting, m.title)) if g), None)
+        kind = named.group(1) if named else None
+        year = int(m.date[:4]) if m.date else None
+        found = region_of_chair(m.chair, m.chair_title, kind, year)
+        if found is None:
+            return
+        official, place = found
+        m.region, m.city, m.province = official.government, None, place.province
+        m.region_inferred_from = f"主持人：{head_title(m.chair_title)}{m.chair}"
+        term = f"{official.start}—{official.end}年" if official.end else f"{official.start}年起"
+        post = official.title.removeprefix("自治区")  # 宁夏回族自治区主席, 安徽省省长, 常州市市长
+        m.warnings = [w for w in m.warnings if "地区留空" not in w and w != "未找到召开会议的地区（政府）"]
+        m.warnings.append(
+            f"地区：页面没有写明地名，据「{m.region_inferred_from}」推断为{m.region}"
+            f"（{official.name}{term}任{official.government}{post}）"
+        )
 
     def _chair(self, opening: str, labelled: dict[str, str]) -> None:
         m = self.m
@@ -364,6 +391,10 @@ class _Reader:
                 mention = find_dates(para.text)[0]
                 return date(mention.year, mention.month, mention.day).isoformat()  # type: ignore[arg-type]
         return None
+
+
+# The government a meeting's name says held it (省政府常务会议, 自治区人民政府第3次常务会议).
+_MEETING_GOV = re.compile(r"(自治区|省|市|州|盟)(?:人民政府|政府|行政公署|行署)")
 
 
 def _meeting_phrase(text: str, start: int, end: int) -> str:

@@ -129,6 +129,7 @@ def share_between_parts(meetings: list[Meeting]) -> None:
                 o_kind = own_government_kind(o.text[o.items[0].start : o.items[-1].end]) if o.items else None
                 if o.region and o_kind == kind:
                     m.region, m.city, m.province = o.region, o.city, o.province
+                    m.region_inferred_from = o.region_inferred_from or "本页另一会议"
                     m.warnings = [w for w in m.warnings if "地区" not in w]
                     m.warnings.append(f"地区：本页另一会议的地区（{o.region}，同为{kind}政府）")
                     break
