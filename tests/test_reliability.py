@@ -398,7 +398,7 @@ def test_uploads_survive_qa_index_build_and_update(corpus, tmp_path):
 
 
 @pytest.mark.slow
-def test_deleted_text_is_gone_from_every_sqlite_file_and_the_temp_copy(corpus, tmp_path, monkeypatch):
+def test_deleted_text_is_gone_from_every_sqlite_file_and_the_temp_copy(corpus, tmp_path):
     from qa.api import build_index, update_index
     from qa.web import WebAssistant
 
@@ -408,12 +408,11 @@ def test_deleted_text_is_gone_from_every_sqlite_file_and_the_temp_copy(corpus, t
     # A delta over a hard-linked base (an update), then an upload: several generations exist.
     shutil.copy(EXTERNAL / "ext_020.txt", corpus)
     update_index(settings, show_progress=False)
-    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
     gradio_temp = tmp_path / "gradio" / "0123abcd"
     gradio_temp.mkdir(parents=True)
     upload = gradio_temp / "secret.txt"
     shutil.copy(TRADITIONAL, upload)
-    web = WebAssistant(settings)
+    web = WebAssistant(settings, temp_root=tmp_path / "gradio")  # Gradio's upload folder, as build_app gives it
     report = web.add([str(upload)])
     assert report.added == ["secret.txt"]
     marker = "姑蘇區城市道路隔離護欄導則".encode()

@@ -1,5 +1,5 @@
-"""What the web page shows, without a browser or an index: qa/webview.py, qa/webexport.py and
-the plain helpers of qa/web.py (filters, dates, access, progress)."""
+"""What the web page shows, without a browser or an index: qa/web/render.py, excerpt.py, export.py
+and the plain helpers of qa/web/ (filters, dates, access, progress, messages)."""
 
 from __future__ import annotations
 
@@ -9,30 +9,23 @@ from pathlib import Path
 
 import pytest
 
+from qa.dates import cn_date
 from qa.minutes import parse_source
 from qa.sources import read_source
-from qa.web import (
-    Progress,
-    UserError,
-    WebAssistant,
-    _iso_date,
-    access_warning,
-    filter_notices,
-    is_loopback,
-    topic_terms,
-)
-from qa.webexport import export_turn, with_roles
-from qa.webview import (
+from qa.web import UserError, WebAssistant
+from qa.web.excerpt import citation_view, visible
+from qa.web.export import export_turn, with_roles
+from qa.web.inputs import filter_notices, iso_date, topic_terms
+from qa.web.progress import Progress
+from qa.web.render import (
     answer_text,
     citation_role,
     citation_text,
-    citation_view,
-    cn_date,
     render_cards,
     render_chat,
     url_query,
-    visible,
 )
+from qa.web.server import access_warning, is_loopback
 
 ROOT = Path(__file__).resolve().parent.parent
 SPAM_FILE = ROOT / "data" / "minutes" / "001_40573cf00690dfd2.txt"
@@ -178,15 +171,15 @@ def test_filter_and_question_disagreement_is_said():
 
 
 def test_typed_dates_are_understood_or_refused():
-    assert _iso_date("2024年12月1日", "起始日期") == "2024-12-01"
-    assert _iso_date("2024/12/1", "起始日期") == "2024-12-01"
-    assert _iso_date("2024.12.01", "起始日期") == "2024-12-01"
-    assert _iso_date("20241201", "起始日期") == "2024-12-01"
-    assert _iso_date("二〇二四年十二月一日", "起始日期") == "2024-12-01"
+    assert iso_date("2024年12月1日", "起始日期") == "2024-12-01"
+    assert iso_date("2024/12/1", "起始日期") == "2024-12-01"
+    assert iso_date("2024.12.01", "起始日期") == "2024-12-01"
+    assert iso_date("20241201", "起始日期") == "2024-12-01"
+    assert iso_date("二〇二四年十二月一日", "起始日期") == "2024-12-01"
     with pytest.raises(UserError, match="起始日期「明年」不是有效的日期"):
-        _iso_date("明年", "起始日期")
+        iso_date("明年", "起始日期")
     with pytest.raises(UserError, match="不是有效的日期"):
-        _iso_date("2024-02-30", "截止日期")
+        iso_date("2024-02-30", "截止日期")
 
 
 def test_follow_up_topic_words():
@@ -225,7 +218,7 @@ def test_read_only_and_token_refuse_library_changes(tmp_path):
 
 
 def test_parser_notes_and_file_errors_in_chinese():
-    from qa.webview import zh_message
+    from qa.web.messages import zh_message
 
     assert zh_message("not a PDF (missing %PDF header)") == "不是 PDF 文件（缺少 %PDF 文件头）"
     assert zh_message("empty file") == "空文件"
