@@ -189,6 +189,9 @@ def _kind_fits(place: Place, kind: str | None) -> bool:
         return place.level != "province"
     if kind in ("省", "自治区"):
         return place.level == "province" and place.name.endswith(kind)
+    if kind == "市" and place.level == "province":
+        # The four municipalities (北京市 … 重庆市) are province-level and call themselves 市政府.
+        return place.name.endswith("市")
     if place.level == "province":
         return False
     if kind == "市" and place.level == "city":

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from qa.dates import cn_date
 from qa.minutes import parse_source
@@ -27,7 +27,6 @@ from qa.web.render import (
 )
 from qa.web.server import access_warning, is_loopback
 
-ROOT = Path(__file__).resolve().parent.parent
 SPAM_FILE = ROOT / "data" / "minutes" / "001_40573cf00690dfd2.txt"
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
+from conftest import FIXTURES as TEST_FIXTURES
+from conftest import ROOT
 
 from qa.chunks import chunk_meeting
 from qa.dates import current_year, partial_date_text, path_dates
@@ -19,8 +20,7 @@ from qa.minutes import parse_file, parse_meetings, parse_text
 from qa.regions import infer_region, own_government_kind
 from qa.sources import read_source
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "unseen"
-ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = TEST_FIXTURES / "unseen"
 
 
 def _fields(m) -> tuple:
@@ -181,6 +181,24 @@ def test_government_at_every_level(name, region, province, chair):
     assert (m.region, m.province, m.chair) == (region, province, chair)
 
 
+def test_municipalities_are_province_level_cities_that_call_themselves_shi():
+    m = parse_text(
+        "重庆市人民政府第60次常务会议\n2024年8月19日，市长胡衡华主持召开市政府第60次常务会议。\n"
+        "会议研究了成渝地区双城经济圈建设。"
+    )
+    assert (m.region, m.province, m.meeting_number) == ("重庆市", "重庆市", 60)
+    m = parse_text(
+        "北京市人民政府召开常务会议\n2024年3月1日，市长殷勇主持召开市政府常务会议。\n会议研究了城市副中心建设。"
+    )
+    assert m.region == "北京市"
+    # A district of a municipality that relays the 市政府's decisions is still the district's meeting.
+    m = parse_text(
+        "9月27日，区长张国智主持召开大渡口区政府第22次常务会议，传达学习市政府第8次常务会议精神。"
+        "会议要求，认真落实市政府部署。会议审议了《大渡口区城市更新方案》。"
+    )
+    assert (m.region, m.province, m.meeting_number) == ("大渡口区", "重庆市", 22)
+
+
 def test_chairs_at_every_level():
     for text, chair, title in [
         ("9月22日,省委副书记、省长王新伟主持召开省政府第3次常务会议。会议审议了方案。", "王新伟", "省委副书记、省长"),
@@ -260,36 +278,6 @@ def test_warnings_are_chinese():
 
 
 # ---- the index: two meetings of one file ---------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_index_holds_each_meeting_of_a_file(tmp_path):
-    import shutil
-
-    from qa.api import build_index, open_reader
-    from tests.conftest import settings_for
-
-    source = tmp_path / "src"
-    source.mkdir()
-    shutil.copy(FIXTURES / "c2_two_reports_youxun.txt", source / "two.txt")
-    settings = settings_for(tmp_path / "index", source)
-    report = build_index(settings, show_progress=False)
-    assert not report.errors and report.added == ["two.txt"]
-    reader = open_reader(settings)
-    try:
-        listed = reader.documents()
-        assert [(d["doc_id"], d.get("parts")) for d in listed] == [("two.txt", ["two.txt#2"])]
-        second = reader.document("two.txt#2")
-        assert second["meeting"]["chair"] == "郭海磊" and second["meeting"]["date_partial"] == "08-24"
-        assert second["text"] == reader.document("two.txt")["text"]  # the one original file
-        chunks = reader.chunks(list(range(1, reader.stats()["chunks"] + 1)))
-        by_doc = {c.doc_id: c for c in chunks}
-        assert by_doc["two.txt"].region == "兴县" and by_doc["two.txt#2"].region == "濉溪县"
-        assert by_doc["two.txt#2"].date_partial == "08-24" and by_doc["two.txt#2"].date is None
-        for chunk in chunks:
-            assert second["text"][chunk.start : chunk.end] == chunk.text
-    finally:
-        reader.close()
 
 
 def test_metadata_accuracy_script_on_the_external_minutes():
