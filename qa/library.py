@@ -8,8 +8,10 @@ What a person added stays until a person removes it:
 * An upload with the name of a folder file replaces that file's document; folder updates leave it
   alone (the folder's copy is not read back over it), and an upload missing from the folder is
   never "deleted" by an update.
+* Fields a person corrected in the upload preview are kept beside the originals
+  (``uploads/.corrections/``) and applied again by every build and update.
 * Deleting a document removes it from the index (every generation's SQLite: see
-  :meth:`qa.store.IndexWriter.remove_documents`) and its kept original.
+  :meth:`qa.store.IndexWriter.remove_documents`), its kept original and its corrections.
 
 An upload is written to ``uploads/.incoming/`` before it is indexed and moved into place once the
 generation holding it is live, so a writer killed at any moment loses neither the index nor the
