@@ -244,3 +244,39 @@ def test_corrections_read_from_the_edited_preview(tmp_path):
         core.corrections_from(parsed, [["a.txt", "霍城县", "常务会议", "7", "明天", "张三", 5, "✓"]])
     with pytest.raises(UserError, match=r"a\.txt 的会议次数「x」不是数字"):
         core.corrections_from(parsed, [["a.txt", "霍城县", "常务会议", "x", "2023-11-27", "张三", 5, "✓"]])
+
+
+def test_static_files_are_read_and_shipped():
+    """The page's CSS and scripts are files of qa/web/static, every one covered by the package data."""
+    import tomllib
+
+    from qa.web.assets import page_head, static_text
+
+    assert "--qa-fg" in static_text("style.css")
+    head = page_head()
+    assert head.strip().startswith("<script>") and head.strip().endswith("</script>")
+    assert "compositionstart" in head
+    for name in ("chat.js", "cards.js", "scroll.js"):
+        assert "qa-" in static_text(name) or "data-open-rank" in static_text(name)
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["qa.web"]
+    static = ROOT / "qa" / "web" / "static"
+    shipped = {p for pattern in patterns for p in (ROOT / "qa" / "web").glob(pattern)}
+    assert set(static.iterdir()) <= shipped
+
+
+def test_the_library_finds_an_original_upload_first(tmp_path):
+    from qa.library import Library
+
+    library = Library(tmp_path / "index")
+    folder = tmp_path / "minutes"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "a.txt").write_text("folder copy", encoding="utf-8")
+    assert library.original("sub/a.txt", [tmp_path / "gone", folder]) == folder / "sub" / "a.txt"
+    library.uploads_dir.mkdir(parents=True)
+    (library.uploads_dir / "a.txt").write_text("uploaded", encoding="utf-8")
+    assert library.original("sub/a.txt", [folder]) == library.uploads_dir / "a.txt"
+    assert library.original("", [folder]) is None
+    library.keep_corrections("a.txt", {"chair": "王五"})
+    assert library.corrections() == {"a.txt": {"chair": "王五"}}
+    library.keep_corrections("a.txt", None)
+    assert library.corrections() == {}
