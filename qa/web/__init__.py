@@ -15,9 +15,29 @@ The package, by concern:
 * :mod:`qa.web.assets` — the CSS and JavaScript of ``qa/web/static``, read at start-up.
 """
 
-from qa.web.app import build_app
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from qa.web.assistant import WebAssistant
 from qa.web.messages import UserError
-from qa.web.server import launch, serve
+
+if TYPE_CHECKING:
+    from qa.web.app import build_app
+    from qa.web.server import launch, serve
 
 __all__ = ["UserError", "WebAssistant", "build_app", "launch", "serve"]
+
+
+def __getattr__(name: str):
+    """``build_app``, ``launch`` and ``serve``, imported on first use: only they need Gradio (a
+    second or more to import), while the core, the renderers and their tests do not."""
+    if name == "build_app":
+        from qa.web.app import build_app
+
+        return build_app
+    if name in ("launch", "serve"):
+        from qa.web import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module 'qa.web' has no attribute {name!r}")
