@@ -130,7 +130,9 @@ def test_html_page_with_two_reports():
         ("2023-07-05", 20, "盛蕾"),
         ("2023-07-18", 49, "郭海磊"),  # 7月18日, year from <meta name=PubDate content=2023-07-20>
     ]
-    assert meetings[1].region == "濉溪县" and meetings[0].region is None
+    assert meetings[1].region == "濉溪县" and meetings[1].region_inferred_from is None
+    # the city the spam replaced is named by its mayor (qa/data/officials.tsv), and marked so
+    assert (meetings[0].region, meetings[0].region_inferred_from) == ("常州市", "主持人：市长盛蕾")
     _spans_point_into_the_file(meetings)
 
 
@@ -218,7 +220,8 @@ def test_levels_named_by_the_minutes():
 
 def test_province_meeting_that_names_no_province_gets_no_county():
     # 省政府 meetings whose page never names the province: not a county or a zone elsewhere.
-    m = parse_text("4月18日下午，省长王清宪主持召开省政府第36次常务会议。会议强调，要在新兴产业领域重新和企业对接。")
+    # (a governor not in qa/data/officials.tsv: the chair names no province either)
+    m = parse_text("4月18日下午，省长钱明远主持召开省政府第36次常务会议。会议强调，要在新兴产业领域重新和企业对接。")
     assert m.region is None and any("省级政府" in w for w in m.warnings)
 
 
