@@ -8,8 +8,10 @@ What a person added stays until a person removes it:
 * An upload with the name of a folder file replaces that file's document; folder updates leave it
   alone (the folder's copy is not read back over it), and an upload missing from the folder is
   never "deleted" by an update.
+* Fields a person corrected in the upload preview are kept beside the originals
+  (``uploads/.corrections/``) and applied again by every build and update.
 * Deleting a document removes it from the index (every generation's SQLite: see
-  :meth:`qa.store.IndexWriter.remove_documents`) and its kept original.
+  :meth:`qa.store.IndexWriter.remove_documents`), its kept original and its corrections.
 
 An upload is written to ``uploads/.incoming/`` before it is indexed and moved into place once the
 generation holding it is live, so a writer killed at any moment loses neither the index nor the
@@ -99,8 +101,8 @@ class Library:
 
     @property
     def corrections_dir(self) -> Path:
-        """Fields a person corrected in the upload preview, one ``<name>.json`` per upload (the web app
-        writes them; a folder, so never taken for an upload)."""
+        """Fields a person corrected in the upload preview, one ``<name>.json`` per upload (a folder,
+        so never taken for an upload)."""
         return self.uploads_dir / ".corrections"
 
     def corrections(self) -> dict[str, dict]:
@@ -113,6 +115,26 @@ class Library:
                 with contextlib.suppress(OSError, ValueError):
                     out[path.name[: -len(".json")]] = json.loads(path.read_text(encoding="utf-8"))
         return out
+
+    def keep_corrections(self, name: str, fields: Mapping[str, object] | None) -> None:
+        """Keep the corrected fields of an upload beside it (none: forget any kept before)."""
+        import json
+
+        path = self.corrections_dir / f"{name}.json"
+        if fields:
+            self.corrections_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(fields, ensure_ascii=False), encoding="utf-8")
+        else:
+            path.unlink(missing_ok=True)
+
+    def original(self, source: str, folders: Sequence[Path | str]) -> Path | None:
+        """The original file of an indexed document: its kept upload, else the first of ``folders``
+        holding its source path (None when no copy is left)."""
+        name = Path(str(source or "")).name
+        if not name:
+            return None
+        candidates = [self.uploads_dir / name, *(Path(folder) / str(source) for folder in folders)]
+        return next((p for p in candidates if p.is_file()), None)
 
     def build(self, writer: IndexWriter, source: Path | str) -> WriteReport:
         """A fresh index of ``source`` plus every kept upload (with its corrections), in one generation."""
@@ -131,8 +153,11 @@ class Library:
     ) -> WriteReport:
         """Index uploaded files (name, bytes) and keep their originals; bad files are reported.
 
-        With ``isolate``, each file is first parsed in a child process with a memory ceiling: a
-        file that exhausts it, or crashes the parser, is refused with one line.
+        ``corrections`` (name → corrected fields, from the upload preview) are applied and kept
+        beside the originals of the files added, so that a rebuild applies them again; an added
+        file without corrections forgets any kept for its name. With ``isolate``, each file is
+        first parsed in a child process with a memory ceiling: a file that exhausts it, or crashes
+        the parser, is refused with one line.
         """
         files = list({upload_name(name): data for name, data in files}.items())
         refused: list[FileError] = []
@@ -150,6 +175,8 @@ class Library:
                 report = writer.add_files(files, corrections)
             finally:
                 self._settle()
+            for name in report.added + report.changed:
+                self.keep_corrections(name, (corrections or {}).get(name))
         report.errors[:0] = refused
         return report
 

@@ -300,7 +300,7 @@ def test_the_web_page_streams_the_verified_llm_answer_under_the_extractive_one(s
     from conftest import settings_for
 
     from qa.web import WebAssistant
-    from qa.webview import llm_html
+    from qa.web.render import llm_html
 
     _server, url = standin
     for model, status in (("faithful", "verified"), ("hallucinate", "refused")):

@@ -348,6 +348,16 @@ def _documents(index: Path) -> dict[str, str]:
         reader.close()
 
 
+def _chair(index: Path, doc_id: str) -> str | None:
+    from qa.api import open_reader
+
+    reader = open_reader(settings_for(index))
+    try:
+        return reader.document(doc_id)["meeting"].get("chair")
+    finally:
+        reader.close()
+
+
 @pytest.mark.slow
 def test_uploads_survive_qa_index_build_and_update(corpus, tmp_path):
     from qa.api import build_index, update_index
@@ -361,10 +371,13 @@ def test_uploads_survive_qa_index_build_and_update(corpus, tmp_path):
     traditional = TRADITIONAL.read_bytes()
     # An upload of its own, and one replacing a file of the source folder (000 → the 002 text).
     replacing = sample("000").name
-    report = library.add(_writer(settings), [("uploaded.txt", traditional), (replacing, traditional)])
+    # The upload's corrections (from the preview) are kept with it by the library, whichever front end adds.
+    corrections = {"uploaded.txt": {"chair": "王五"}}
+    report = library.add(_writer(settings), [("uploaded.txt", traditional), (replacing, traditional)], corrections)
     assert not report.errors and sorted(report.added + report.changed) == sorted(["uploaded.txt", replacing])
     assert {p.name for p in library.uploads_dir.iterdir() if p.is_file()} == {"uploaded.txt", replacing}
     assert _documents(index)[replacing] == "姑苏区"
+    assert library.corrections() == corrections
 
     done = run_qa("index", "update", "--index", str(index), "--quiet")
     assert done.returncode == 0, done.stderr
@@ -377,6 +390,7 @@ def test_uploads_survive_qa_index_build_and_update(corpus, tmp_path):
     documents = _documents(index)
     assert set(documents) == {"uploaded.txt", replacing, sample("004").name, "ext_016.txt"}
     assert documents[replacing] == "姑苏区"
+    assert _chair(index, "uploaded.txt") == "王五"  # the CLI's rebuild applies the kept corrections too
 
     # An index built before uploads were kept (uploads dropped): the next update adds them back.
     from qa.store import IndexWriter
@@ -388,7 +402,7 @@ def test_uploads_survive_qa_index_build_and_update(corpus, tmp_path):
 
 
 @pytest.mark.slow
-def test_deleted_text_is_gone_from_every_sqlite_file_and_the_temp_copy(corpus, tmp_path, monkeypatch):
+def test_deleted_text_is_gone_from_every_sqlite_file_and_the_temp_copy(corpus, tmp_path):
     from qa.api import build_index, update_index
     from qa.web import WebAssistant
 
@@ -398,12 +412,11 @@ def test_deleted_text_is_gone_from_every_sqlite_file_and_the_temp_copy(corpus, t
     # A delta over a hard-linked base (an update), then an upload: several generations exist.
     shutil.copy(EXTERNAL / "ext_020.txt", corpus)
     update_index(settings, show_progress=False)
-    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
     gradio_temp = tmp_path / "gradio" / "0123abcd"
     gradio_temp.mkdir(parents=True)
     upload = gradio_temp / "secret.txt"
     shutil.copy(TRADITIONAL, upload)
-    web = WebAssistant(settings)
+    web = WebAssistant(settings, temp_root=tmp_path / "gradio")  # Gradio's upload folder, as build_app gives it
     report = web.add([str(upload)])
     assert report.added == ["secret.txt"]
     marker = "姑蘇區城市道路隔離護欄導則".encode()

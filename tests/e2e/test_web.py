@@ -1,4 +1,4 @@
-"""The web assistant (qa/web.py): a real browser, the Gradio API and concurrent clients.
+"""The web assistant (qa/web/): a real browser, the Gradio API and concurrent clients.
 
 Browser tests drive Debian's chromium through Playwright against the app launched in-process on
 a free loopback port. Screenshots of the main views are written to artifacts/ (git-ignored).

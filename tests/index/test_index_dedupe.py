@@ -51,7 +51,7 @@ def test_corrected_version_and_mirror_copy_folded_in_answers_and_stats(tmp_path)
         assert listed["wz-55-corrected.txt"] is None and listed["tc-29.txt"] is None
         assert reader.find_doc_number("吴政办纪〔2025〕36号") == ["wz-55-corrected.txt"]
         # The web page's document list and status line say what was folded, and into what.
-        from qa.web import document_rows, render_status
+        from qa.web.render import document_rows, render_status
 
         rows = {row[4]: row[5] for row in document_rows(reader.documents())}
         assert rows["wz-55.txt"].startswith("旧版本（以 wz-55-corrected.txt 为准，不再引用）")

@@ -1,5 +1,5 @@
-"""What the web page shows, without a browser or an index: qa/webview.py, qa/webexport.py and
-the plain helpers of qa/web.py (filters, dates, access, progress)."""
+"""What the web page shows, without a browser or an index: qa/web/render.py, excerpt.py, export.py
+and the plain helpers of qa/web/ (filters, dates, access, progress, messages)."""
 
 from __future__ import annotations
 
@@ -9,30 +9,23 @@ import re
 import pytest
 from conftest import ROOT
 
+from qa.dates import cn_date
 from qa.minutes import parse_source
 from qa.sources import read_source
-from qa.web import (
-    Progress,
-    UserError,
-    WebAssistant,
-    _iso_date,
-    access_warning,
-    filter_notices,
-    is_loopback,
-    topic_terms,
-)
-from qa.webexport import export_turn, with_roles
-from qa.webview import (
+from qa.web import UserError, WebAssistant
+from qa.web.excerpt import citation_view, visible
+from qa.web.export import export_turn, with_roles
+from qa.web.inputs import filter_notices, iso_date, topic_terms
+from qa.web.progress import Progress
+from qa.web.render import (
     answer_text,
     citation_role,
     citation_text,
-    citation_view,
-    cn_date,
     render_cards,
     render_chat,
     url_query,
-    visible,
 )
+from qa.web.server import access_warning, is_loopback
 
 SPAM_FILE = ROOT / "data" / "minutes" / "001_40573cf00690dfd2.txt"
 
@@ -177,15 +170,15 @@ def test_filter_and_question_disagreement_is_said():
 
 
 def test_typed_dates_are_understood_or_refused():
-    assert _iso_date("2024年12月1日", "起始日期") == "2024-12-01"
-    assert _iso_date("2024/12/1", "起始日期") == "2024-12-01"
-    assert _iso_date("2024.12.01", "起始日期") == "2024-12-01"
-    assert _iso_date("20241201", "起始日期") == "2024-12-01"
-    assert _iso_date("二〇二四年十二月一日", "起始日期") == "2024-12-01"
+    assert iso_date("2024年12月1日", "起始日期") == "2024-12-01"
+    assert iso_date("2024/12/1", "起始日期") == "2024-12-01"
+    assert iso_date("2024.12.01", "起始日期") == "2024-12-01"
+    assert iso_date("20241201", "起始日期") == "2024-12-01"
+    assert iso_date("二〇二四年十二月一日", "起始日期") == "2024-12-01"
     with pytest.raises(UserError, match="起始日期「明年」不是有效的日期"):
-        _iso_date("明年", "起始日期")
+        iso_date("明年", "起始日期")
     with pytest.raises(UserError, match="不是有效的日期"):
-        _iso_date("2024-02-30", "截止日期")
+        iso_date("2024-02-30", "截止日期")
 
 
 def test_follow_up_topic_words():
@@ -224,7 +217,7 @@ def test_read_only_and_token_refuse_library_changes(tmp_path):
 
 
 def test_parser_notes_and_file_errors_in_chinese():
-    from qa.webview import zh_message
+    from qa.web.messages import zh_message
 
     assert zh_message("not a PDF (missing %PDF header)") == "不是 PDF 文件（缺少 %PDF 文件头）"
     assert zh_message("empty file") == "空文件"
@@ -251,3 +244,39 @@ def test_corrections_read_from_the_edited_preview(tmp_path):
         core.corrections_from(parsed, [["a.txt", "霍城县", "常务会议", "7", "明天", "张三", 5, "✓"]])
     with pytest.raises(UserError, match=r"a\.txt 的会议次数「x」不是数字"):
         core.corrections_from(parsed, [["a.txt", "霍城县", "常务会议", "x", "2023-11-27", "张三", 5, "✓"]])
+
+
+def test_static_files_are_read_and_shipped():
+    """The page's CSS and scripts are files of qa/web/static, every one covered by the package data."""
+    import tomllib
+
+    from qa.web.assets import page_head, static_text
+
+    assert "--qa-fg" in static_text("style.css")
+    head = page_head()
+    assert head.strip().startswith("<script>") and head.strip().endswith("</script>")
+    assert "compositionstart" in head
+    for name in ("chat.js", "cards.js", "scroll.js"):
+        assert "qa-" in static_text(name) or "data-open-rank" in static_text(name)
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["qa.web"]
+    static = ROOT / "qa" / "web" / "static"
+    shipped = {p for pattern in patterns for p in (ROOT / "qa" / "web").glob(pattern)}
+    assert set(static.iterdir()) <= shipped
+
+
+def test_the_library_finds_an_original_upload_first(tmp_path):
+    from qa.library import Library
+
+    library = Library(tmp_path / "index")
+    folder = tmp_path / "minutes"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "a.txt").write_text("folder copy", encoding="utf-8")
+    assert library.original("sub/a.txt", [tmp_path / "gone", folder]) == folder / "sub" / "a.txt"
+    library.uploads_dir.mkdir(parents=True)
+    (library.uploads_dir / "a.txt").write_text("uploaded", encoding="utf-8")
+    assert library.original("sub/a.txt", [folder]) == library.uploads_dir / "a.txt"
+    assert library.original("", [folder]) is None
+    library.keep_corrections("a.txt", {"chair": "王五"})
+    assert library.corrections() == {"a.txt": {"chair": "王五"}}
+    library.keep_corrections("a.txt", None)
+    assert library.corrections() == {}

@@ -1,8 +1,8 @@
 """Export of one chat answer's sources (CSV and Word) for the web page's 「导出」 buttons.
 
-A thin adapter over helper "reach"'s :mod:`qa.export` (shared with ``qa ask --format csv|docx``):
+A thin adapter over :mod:`qa.export` (shared with ``qa ask --format csv|docx``):
 it gives every citation the role the page showed it with (``evidence`` or ``related``, see
-:func:`qa.webview.citation_role`) and exports the evidence. Every quoted sentence is the
+:func:`qa.web.render.citation_role`) and exports the evidence. Every quoted sentence is the
 citation's ``sentence``, the original text at its span, so an export can be checked against the
 documents character for character.
 """
@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from qa.webview import citation_role
+from qa.web.render import citation_role
 
 
 def with_roles(turn: dict) -> dict:
