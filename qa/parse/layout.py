@@ -25,6 +25,10 @@ CHRONICLE = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月份?大事记")
 _ENTRY = re.compile(r"^([1-9]|[12]\d|3[01])(?![\d年月日号次届%.])\s*(?=[\u4e00-\u9fff]|(?:19|20)\d{2}年)")
 
 
+# How far down a page a headline standing for the opening sentence may be.
+_HEADLINE_SPAN = 8
+
+
 @dataclass
 class Layout:
     """Where the parts of one report are, as paragraphs of its normalised text."""
@@ -92,6 +96,11 @@ def _find_opening(paras: list[Para]) -> int | None:
     # opening names that meeting (issue 12, class 2).
     for i, para in enumerate(paras):
         if not is_title(para.text) and PARTY_MEETING.search(para.text[:120]):
+            return i
+    # No sentence opens the meeting: the headline or a labelled line near the top does
+    # («常务副市长张军主持召开汨罗市政府第九次常务会议», «会议名称：泸溪县人民政府第28次常务会议»).
+    for i, para in enumerate(paras[:_HEADLINE_SPAN]):
+        if OPENING.search(para.text) and not PUBLIC_RECORD.search(para.text):
             return i
     return None
 

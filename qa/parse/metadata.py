@@ -38,7 +38,8 @@ _CHAIR_PATTERNS = [
     # 会议主持人: 区委副书记、区长杨福涛
     re.compile(rf"主持人?\s*[:]\s*(?P<title>{_TITLE_CHAIN})?(?P<name>{NAME})(?:同志)?\s*$", re.M),
     # 区委副书记、区长常晓勇主持 / 会议由区长王敏主持 / 区长戴士福在区政府817会议室主持召开
-    re.compile(rf"(?P<title>{_TITLE_CHAIN})(?P<name>{NAME})(?:同志)?{_BEFORE_CHAIR}主持"),
+    # 常务副市长(主持市政府全面工作)张军主持召开: a bracketed note on the title belongs to it
+    re.compile(rf"(?P<title>{_TITLE_CHAIN}(?:\([^()]{{1,16}}\))?)(?P<name>{NAME})(?:同志)?{_BEFORE_CHAIR}主持"),
     # 万利区长主持召开 / 吴敬宇常务副市长主持召开 / 陈禺县长主持会议
     re.compile(rf"(?:^|[,。;:、)\s])(?P<name>{NAME})(?P<title>{_TITLE_WORD})(?:同志)?{_BEFORE_CHAIR}主持"),
     # A headline that names the chair only: 郭海磊主持召开县政府第49次常务会议
@@ -277,6 +278,8 @@ class _Reader:
                 pass
         if mention is None and m.date is None:
             mention = _meeting_date_mention(opening)
+        if mention is None and m.date is None:
+            mention, source_text = self._date_line(), ""
         if mention is not None:
             tod = _TIME_OF_DAY.match(source_text[mention.end :])
             if tod:
@@ -368,11 +371,21 @@ class _Reader:
                 out.append(date(f.year, f.month, f.day))  # type: ignore[arg-type]
         return out
 
+    def _date_line(self) -> DateMention | None:
+        """A date on a line of its own right under an opening that gives none: «(2022年5月10日)»."""
+        if self.opening is None or self.opening + 1 >= len(self.paras):
+            return None
+        text = self.paras[self.opening + 1].text
+        if not _DATE_LINE.fullmatch(text):
+            return None
+        found = find_dates(text)
+        return found[0] if found else None
+
     def _publication_dates(self) -> list[date]:
         out: list[date] = []
         sources = [*self.norm.hints, *(p.text for p in self.header)]
         for text in sources:
-            if not re.search(r"发布|日期|时间|更新|成文|生成|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}", text):
+            if not _PUBLICATION_LINE.search(text):
                 continue
             for mention in find_dates(text):
                 if mention.complete():
@@ -393,6 +406,17 @@ class _Reader:
         return None
 
 
+# A line saying when the page was published: labelled, or a stamp with a clock time, or a date
+# next to the page's byline (来源 / 浏览次数 / 作者 …). A bare date under a 纪要's title is not one.
+_PUBLICATION_LINE = re.compile(
+    r"发布|日期|时间|更新|成文|生成|来源|浏览|访问|点击|作者|编辑|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|"
+    r"\d{4}年\d{1,2}月\d{1,2}日\s*\d{1,2}:\d{2}"
+)
+# A line that is only a date (in brackets, with a weekday or the time of day).
+_DATE_LINE = re.compile(
+    r"[(（]?\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年[\d一二三四五六七八九十〇零]{1,3}月[\d一二三四五六七八九十〇零]{1,3}日"
+    r"\s*(?:[(（]?星期[一二三四五六日天][)）]?)?\s*(?:上午|下午|晚上)?\s*[)）]?"
+)
 # The government a meeting's name says held it (省政府常务会议, 自治区人民政府第3次常务会议).
 _MEETING_GOV = re.compile(r"(自治区|省|市|州|盟)(?:人民政府|政府|行政公署|行署)")
 

@@ -342,3 +342,38 @@ def test_later_reports_are_dated_by_the_pages_publication_line():
         ("2024-06-18", "发布日期", 12),
         ("2024-06-19", "发布日期", 13),
     ]
+
+
+# ---- layouts without an opening sentence, dates on lines of their own -----------------------------
+
+
+def test_a_headline_or_a_labelled_line_stands_for_a_missing_opening_sentence():
+    m = parse_text(
+        "常务副市长（主持市政府全面工作）张军主持召开汨罗市政府第九次常务会议\n（2022年5月10日）\n"
+        "会议听取了全市安全生产工作情况汇报。\n会议要求，压实安全生产责任。"
+    )
+    assert (m.region, m.date, m.meeting_number, m.chair) == ("汨罗市", "2022-05-10", 9, "张军")
+    assert m.chair_title == "常务副市长(主持市政府全面工作)"
+    m = parse_text(
+        "会议纪要\n会议时间：2024年3月5日（星期二）上午\n主持人：常务副县长李华\n"
+        "会议名称：泸溪县人民政府第28次常务会议\n一、研究《泸溪县乡村振兴方案》\n会议同意该方案。"
+    )
+    assert (m.region, m.date, m.meeting_number, m.chair) == ("泸溪县", "2024-03-05", 28, "李华")
+    assert not any("不像会议纪要" in w for w in m.warnings)
+
+
+def test_a_date_alone_under_the_opening_is_the_meeting_date():
+    m = parse_text("受县长委托，常务副县长刘强主持召开县政府第7次常务会议\n2023年4月6日\n会议研究了春耕生产工作。")
+    assert (m.date, m.meeting_number, m.chair) == ("2023-04-06", 7, "刘强")
+    assert not m.date_inferred
+
+
+def test_a_publication_stamp_with_a_clock_time_or_a_byline_completes_the_year():
+    m = parse_text(
+        "市政府第十二次常务会议召开\n2025年06月09日 16:20  浏览次数：123\n"
+        "6月9日下午，市委副书记、市长周红波主持召开宁波市政府第十二次常务会议。\n会议研究了防台工作。"
+    )
+    assert (m.date, m.date_inferred_from, m.meeting_number) == ("2025-06-09", "发布日期", 12)
+    # A bare date under a 纪要's title is the document's date, not a publication line.
+    m = parse_text("某某会议纪要\n2024年7月2日\n6月30日，县长王明主持召开洛川县政府第3次常务会议。会议研究了防汛。")
+    assert m.published is None
