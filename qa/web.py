@@ -14,7 +14,7 @@ Two tabs, both thin layers over the library:
 The question-answering function is also the API endpoint ``/ask``: it returns exactly the JSON
 object of ``qa ask --json``.
 
-Writes go through :class:`qa.store.IndexWriter`, which publishes a new generation atomically;
+Writes go through :class:`qa.index.writer.IndexWriter`, which publishes a new generation atomically;
 :class:`qa.api.LiveAssistant` keeps answering from the last complete generation meanwhile. With no
 index at start-up the app builds one in the background and shows its progress.
 
@@ -45,8 +45,11 @@ import gradio as gr
 from qa.api import InputError, LiveAssistant, embedder_for, live_manifest, open_writer
 from qa.config import Settings
 from qa.embed import EmbedderError
+from qa.index.errors import NotInIndex, StoreError, WriterBusy
+from qa.index.manifest import live_or_none, read_live
+from qa.index.writer import IndexWriter, WriteReport
+from qa.ingest import FileError
 from qa.library import Library, upload_name
-from qa.store import IndexWriter, Manifest, StoreError, WriteReport, current_generation
 from qa.webview import (
     CSS,
     HEAD,
@@ -409,12 +412,9 @@ class WebAssistant:
         if not name:
             return None
         candidates = [self.uploads_dir / name]
-        try:
-            manifest = Manifest.read(current_generation(self.index_dir) / "manifest.json")
-            if manifest.source:
-                candidates.append(Path(manifest.source) / str(document.get("source")))
-        except (StoreError, OSError, ValueError):
-            pass
+        manifest = live_or_none(self.index_dir)
+        if manifest is not None and manifest.source:
+            candidates.append(Path(manifest.source) / str(document.get("source")))
         candidates.append(Path(self.settings.source) / str(document.get("source")))
         return next((p for p in candidates if p.is_file()), None)
 
@@ -494,7 +494,6 @@ class WebAssistant:
             return self.library.add(writer, sorted(files.items()), corrections)
 
         report = self._write("加入资料库", write, notify) if files else WriteReport()
-        from qa.store import FileError
 
         report.errors[:0] = [FileError(name, reason) for name, reason in unreadable]
         for path in paths:  # Gradio's temporary copies, removed when the document is deleted
@@ -525,12 +524,9 @@ class WebAssistant:
         """Index the source folder from scratch, then add the kept uploads again."""
         source = Path(self.settings.source)
         if self.has_index():
-            try:
-                manifest = Manifest.read(current_generation(self.index_dir) / "manifest.json")
-                if manifest.source and Path(manifest.source).is_dir():
-                    source = Path(manifest.source)
-            except (StoreError, OSError, ValueError):
-                pass  # a damaged index is rebuilt from the configured folder
+            manifest = live_or_none(self.index_dir)  # None: a damaged index is rebuilt from the configured folder
+            if manifest is not None and manifest.source and Path(manifest.source).is_dir():
+                source = Path(manifest.source)
         if not source.is_dir():
             raise UserError(f"资料文件夹 {source} 不存在，无法重建索引。")
 
@@ -617,8 +613,8 @@ class WebAssistant:
             manifest = None  # no index yet: uploads start one with the configured embedder
             if not fresh and self.has_index():
                 try:
-                    manifest = Manifest.read(current_generation(self.index_dir) / "manifest.json")
-                except (StoreError, OSError, ValueError) as exc:
+                    manifest = read_live(self.index_dir, check_format=False).manifest
+                except StoreError as exc:
                     raise UserError(f"索引无法读取：{_one_line(exc)}；请重建索引。") from None
             # FAISS or Milvus: as configured, else as the live index is held (a rebuild keeps it).
             writer = open_writer(
@@ -652,12 +648,11 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _store_message(exc: StoreError) -> str:
-    text = _one_line(exc)
-    if "another build or update" in text:
+    if isinstance(exc, WriterBusy):
         return "另一项资料库更新正在进行，请等它完成后再试。"
-    if text.startswith("not in the index"):
+    if isinstance(exc, NotInIndex):
         return "这份纪要已不在资料库中（可能已被删除）。"
-    return text
+    return _one_line(exc)
 
 
 def _upload_name(path: str | Path) -> str:
