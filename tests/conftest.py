@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "minutes"
 EXTERNAL = ROOT / "data" / "external"
 EVAL = ROOT / "data" / "eval"
+FIXTURES = ROOT / "tests" / "fixtures"
 
 # Set before anything reads settings, so subprocesses (qa …) inherit it too.
 os.environ.setdefault("QA_CACHE_DIR", str(ROOT / ".pytest_cache" / "embeddings"))
@@ -49,6 +50,19 @@ def parsed_samples():
     from qa.minutes import parse_file
 
     return {path.name[:3]: parse_file(path) for path in sorted(SAMPLES.iterdir())}
+
+
+# ---- tiers ---------------------------------------------------------------------------------------
+# tests/unit needs no model, no index and no child process; every other folder does (index: the
+# storage contract and writers; quality: answers with the real embedder; e2e: CLI, web, browser,
+# MCP, benchmarks). `-m "not slow"` is the unit tier.
+COSTLY_TIERS = ("index", "quality", "e2e")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.parent.name in COSTLY_TIERS:
+            item.add_marker(pytest.mark.slow)
 
 
 # ---- indexes -------------------------------------------------------------------------------------

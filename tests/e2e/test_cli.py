@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
+from clirun import run_qa, run_qa_process
 from conftest import EXTERNAL, ROOT, sample
 
 
-def run_qa(*args: str, stdin: str | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *args],
-        cwd=ROOT,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 def test_parse_json_lists_meetings():
-    result = run_qa("parse", "--json", str(sample("000")), str(EXTERNAL / "ext_037.pdf"))
+    # A real process: the `python -m qa.cli` entry itself, as the console script runs it.
+    result = run_qa_process("parse", "--json", str(sample("000")), str(EXTERNAL / "ext_037.pdf"), cwd=ROOT)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert [d["meeting_number"] for d in data] == [55, 104]

@@ -13,22 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from clirun import run_qa, run_qa_process
 from conftest import EXTERNAL, ROOT, sample, settings_for
 
 from qa.sources import SourceError, decode_text, plausibility, read_source
 
 TRADITIONAL = sample("002")  # the traditional-script sample (姑蘇區)
-
-
-def _qa(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *args],
-        cwd=ROOT,
-        env=dict(os.environ, **(env or {})),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def _one_line(stderr: str) -> str:
@@ -250,12 +240,12 @@ def test_embedder_input_is_bounded_to_its_window():
 
 
 def test_cli_limits_are_one_line_before_loading_anything(tmp_path):
-    line = _one_line(_qa("ask", "问" * 20_000, "--index", str(tmp_path / "none")).stderr)
+    line = _one_line(run_qa("ask", "问" * 20_000, "--index", str(tmp_path / "none")).stderr)
     assert "question: too long: 20,000 characters (at most 500)" in line
     for flag in ("0", "-1", "x"):
-        done = _qa("ask", "问题", "--k", flag, "--index", str(tmp_path))
+        done = run_qa("ask", "问题", "--k", flag, "--index", str(tmp_path))
         assert done.returncode == 2 and "--k" in _one_line(done.stderr) and "from 1 to 50" in done.stderr
-    done = _qa("ask", "问题", "--meeting-number", str(10**30), "--index", str(tmp_path))
+    done = run_qa("ask", "问题", "--meeting-number", str(10**30), "--index", str(tmp_path))
     assert done.returncode == 2 and "--meeting-number" in _one_line(done.stderr)
 
 
@@ -285,9 +275,9 @@ def test_bad_settings_are_one_line_naming_the_variable(variable, value, expected
 
 
 def test_bad_settings_and_flags_on_the_command_line(tmp_path):
-    done = _qa("index", "stats", "--index", str(tmp_path), env={"QA_BATCH_SIZE": "abc"})
+    done = run_qa("index", "stats", "--index", str(tmp_path), env={"QA_BATCH_SIZE": "abc"})
     assert done.returncode == 2 and "QA_BATCH_SIZE='abc'" in _one_line(done.stderr)
-    done = _qa("index", "build", "--batch-size", "0", "--index", str(tmp_path))
+    done = run_qa("index", "build", "--batch-size", "0", "--index", str(tmp_path))
     assert done.returncode == 2 and "--batch-size" in _one_line(done.stderr)
 
 
@@ -295,7 +285,7 @@ def test_bad_settings_and_flags_on_the_command_line(tmp_path):
 
 
 def test_missing_paths_and_dash_names(tmp_path):
-    done = _qa("parse", str(tmp_path / "no-such-folder"))
+    done = run_qa("parse", str(tmp_path / "no-such-folder"))
     assert "no such file or folder" in _one_line(done.stderr)
     dashed = tmp_path / "-draft.txt"
     shutil.copy(sample("000"), dashed)
@@ -307,7 +297,7 @@ def test_missing_paths_and_dash_names(tmp_path):
         text=True,
     )
     assert done.returncode == 0 and json.loads(done.stdout)[0]["region"] == "吴中区"
-    assert "after --" in _qa("--help").stdout
+    assert "after --" in run_qa("--help").stdout
 
 
 # ---- 8. crash tidiness (no model: generations made by hand) ----------------------------------------
@@ -376,12 +366,12 @@ def test_uploads_survive_qa_index_build_and_update(corpus, tmp_path):
     assert {p.name for p in library.uploads_dir.iterdir() if p.is_file()} == {"uploaded.txt", replacing}
     assert _documents(index)[replacing] == "姑苏区"
 
-    done = _qa("index", "update", "--index", str(index), "--quiet")
+    done = run_qa("index", "update", "--index", str(index), "--quiet")
     assert done.returncode == 0, done.stderr
     documents = _documents(index)
     assert documents["uploaded.txt"] == documents[replacing] == "姑苏区"  # not reverted to the folder's 吴中区
 
-    done = _qa("index", "build", "--index", str(index), "--source", str(corpus))
+    done = run_qa("index", "build", "--index", str(index), "--source", str(corpus))
     assert done.returncode == 0, done.stderr
     assert "skipped 2 file(s) of unsupported types: INDEX.tsv, old.xls" in done.stderr
     documents = _documents(index)
@@ -469,12 +459,12 @@ def test_update_over_a_truncated_manifest_says_rebuild_and_a_rebuild_repairs(cor
     build_index(settings_for(index, corpus), show_progress=False)
     manifest = current_generation(index) / "manifest.json"
     manifest.write_text(manifest.read_text()[:40])
-    done = _qa("index", "update", "--index", str(index), "--quiet")
+    done = run_qa("index", "update", "--index", str(index), "--quiet")
     line = _one_line(done.stderr)
     assert done.returncode == 1 and "manifest.json: truncated or invalid JSON" in line and "qa index build" in line
-    done = _qa("index", "build", "--index", str(index), "--source", str(corpus), "--quiet")
+    done = run_qa("index", "build", "--index", str(index), "--source", str(corpus), "--quiet")
     assert done.returncode == 0, done.stderr
-    assert _qa("index", "stats", "--index", str(index), "--json").returncode == 0
+    assert run_qa("index", "stats", "--index", str(index), "--json").returncode == 0
 
 
 @pytest.mark.slow
@@ -493,7 +483,9 @@ def test_a_writer_killed_at_each_critical_instant_leaves_a_tidy_folder(corpus, t
     for point, path in zip(FAILPOINTS, extra, strict=True):
         live = current_generation(index).name
         shutil.copy(path, corpus)
-        done = _qa("index", "update", "--index", str(index), "--quiet", env={"QA_FAILPOINT": point})
+        done = run_qa_process(
+            "index", "update", "--index", str(index), "--quiet", cwd=ROOT, env={"QA_FAILPOINT": point}
+        )
         assert done.returncode == -9, (point, done.stderr)
         if point == "before-rename":
             leftovers = list(index.glob(".gen-*.tmp-*"))
@@ -506,13 +498,13 @@ def test_a_writer_killed_at_each_critical_instant_leaves_a_tidy_folder(corpus, t
         assistant = open_assistant(settings)
         assert assistant.ask(question).to_dict() == expected  # answers unchanged
         assistant.close()
-        assert _qa("index", "stats", "--index", str(index)).returncode == 0  # stats tidies
+        assert run_qa("index", "stats", "--index", str(index)).returncode == 0  # stats tidies
         names = sorted(p.name for p in index.iterdir() if p.name not in ("uploads", ".lock"))
         assert not [n for n in names if ".tmp-" in n], names
         generations = [n for n in names if n.startswith("gen-")]
         assert live in generations and len(generations) <= 2 and max(generations) == live, names
     # The next writer completes over what the crashes left.
-    done = _qa("index", "update", "--index", str(index), "--quiet")
+    done = run_qa("index", "update", "--index", str(index), "--quiet")
     assert done.returncode == 0, done.stderr
     assert {"ext_020.txt", "ext_021.txt", "ext_023.txt"} <= set(_documents(index))
     names = sorted(p.name for p in index.iterdir() if p.name.startswith(("gen-", ".gen-", "CURRENT")))

@@ -11,14 +11,14 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import clirun
 import pytest
-from conftest import ROOT, sample
+from conftest import sample
 
 from qa.answer import Answer, Citation
 from qa.config import Settings, load_settings
@@ -110,16 +110,9 @@ def standin():
 
 
 def run_qa(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`qa …` in a subprocess with these LLM settings (and none inherited from the developer's shell)."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("QA_LLM_")}
-    return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**base, **env},
-    )
+    """`qa …` with these LLM settings (and none inherited from the developer's shell)."""
+    unset: dict[str, str | None] = {k: None for k in os.environ if k.startswith("QA_LLM_")}
+    return clirun.run_qa(*args, env={**unset, **env})
 
 
 def _free_port() -> int:

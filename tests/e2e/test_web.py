@@ -20,11 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from qa.api import build_index
 from qa.config import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "minutes"
 EXTERNAL = ROOT / "data" / "external"
 ARTIFACTS = ROOT / "artifacts"

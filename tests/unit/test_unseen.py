@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
+from conftest import FIXTURES as TEST_FIXTURES
+from conftest import ROOT
 
 from qa.chunks import chunk_meeting
 from qa.dates import current_year, partial_date_text, path_dates
@@ -19,8 +20,7 @@ from qa.minutes import parse_file, parse_meetings, parse_text
 from qa.regions import infer_region, own_government_kind
 from qa.sources import read_source
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "unseen"
-ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = TEST_FIXTURES / "unseen"
 
 
 def _fields(m) -> tuple:
@@ -260,36 +260,6 @@ def test_warnings_are_chinese():
 
 
 # ---- the index: two meetings of one file ---------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_index_holds_each_meeting_of_a_file(tmp_path):
-    import shutil
-
-    from qa.api import build_index, open_reader
-    from tests.conftest import settings_for
-
-    source = tmp_path / "src"
-    source.mkdir()
-    shutil.copy(FIXTURES / "c2_two_reports_youxun.txt", source / "two.txt")
-    settings = settings_for(tmp_path / "index", source)
-    report = build_index(settings, show_progress=False)
-    assert not report.errors and report.added == ["two.txt"]
-    reader = open_reader(settings)
-    try:
-        listed = reader.documents()
-        assert [(d["doc_id"], d.get("parts")) for d in listed] == [("two.txt", ["two.txt#2"])]
-        second = reader.document("two.txt#2")
-        assert second["meeting"]["chair"] == "郭海磊" and second["meeting"]["date_partial"] == "08-24"
-        assert second["text"] == reader.document("two.txt")["text"]  # the one original file
-        chunks = reader.chunks(list(range(1, reader.stats()["chunks"] + 1)))
-        by_doc = {c.doc_id: c for c in chunks}
-        assert by_doc["two.txt"].region == "兴县" and by_doc["two.txt#2"].region == "濉溪县"
-        assert by_doc["two.txt#2"].date_partial == "08-24" and by_doc["two.txt#2"].date is None
-        for chunk in chunks:
-            assert second["text"][chunk.start : chunk.end] == chunk.text
-    finally:
-        reader.close()
 
 
 def test_metadata_accuracy_script_on_the_external_minutes():

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clirun import run_qa, run_qa_process
 from conftest import EVAL, EXTERNAL, ROOT, SAMPLES, sample, settings_for
 
 from qa.api import build_index, open_assistant, open_reader, update_index
@@ -41,12 +41,6 @@ def milvus_settings(index: Path, source: Path | None = None, **changes):
 
 def manifest_of(index: Path) -> Manifest:
     return Manifest.read(current_generation(index) / "manifest.json")
-
-
-def run_qa(*args: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
-    )
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
@@ -347,7 +341,8 @@ def test_errors_are_one_line_naming_the_fix(small_corpus, tmp_path):
     # milvus-lite opens a database in one process at a time.
     reader = open_reader(settings_for(index))
     try:
-        line = one_line_error(run_qa("ask", question, "--index", str(index)))
+        # Only a real second process shows this (one process may open its own database twice).
+        line = one_line_error(run_qa_process("ask", question, "--index", str(index), cwd=ROOT))
         assert "in use by another process" in line
         # A collection built with another embedder, then no collection at all.
         reader.client.alter_collection_properties(reader.collection, properties={PROP_EMBEDDER_KEY: "other:model"})

@@ -5,12 +5,11 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
-import sys
 import zipfile
 
 import pytest
-from conftest import ROOT, sample
+from clirun import run_qa
+from conftest import sample
 from formats_fixtures import office_files, soffice_available, text_ofd
 
 from qa.minutes import parse_file, parse_source, parse_text
@@ -171,8 +170,7 @@ def test_batch_of_new_formats_goes_on_after_bad_files(office, tmp_path):
     good_ofd = tmp_path / "good.ofd"
     good_ofd.write_bytes(text_ofd("太仓市人民政府办公室", sample("004").read_text(encoding="utf-8")))
     args = [str(tmp_path / n) for n in bad] + [str(files[".doc"]), str(good_ofd)]
-    command = [sys.executable, "-m", "qa.cli", "parse", "--json", *args]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = run_qa("parse", "--json", *args)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == len(bad), result.stderr

@@ -201,13 +201,12 @@ def test_a_partial_date_is_shown_without_a_claimed_year():
 def unseen_assistant(tmp_path_factory):
     """An index of the unseen-page fixtures (tests/fixtures/unseen, made from the shared minutes)."""
     import shutil
-    from pathlib import Path
 
-    from conftest import settings_for
+    from conftest import FIXTURES, settings_for
 
     from qa.api import build_index, open_assistant
 
-    fixtures = Path(__file__).parent / "fixtures" / "unseen"
+    fixtures = FIXTURES / "unseen"
     root = tmp_path_factory.mktemp("unseen")
     source = root / "source"
     source.mkdir()

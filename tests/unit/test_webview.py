@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from qa.minutes import parse_source
 from qa.sources import read_source
@@ -34,7 +34,6 @@ from qa.webview import (
     visible,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 SPAM_FILE = ROOT / "data" / "minutes" / "001_40573cf00690dfd2.txt"
 
 

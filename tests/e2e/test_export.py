@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from clirun import run_qa
 from conftest import ROOT, sample
-from test_cli import run_qa
 
 from qa.export import (
     ExportError,
