@@ -10,15 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from qa.config import Settings
+from qa.config import BACKENDS, Settings
 from qa.embed import CachedEmbedder
 from qa.index.backend import BackendReader
 from qa.index.errors import BackendMismatch, UnknownChoice
 from qa.index.faiss import FaissReader
 from qa.index.manifest import Manifest, read_live
 from qa.index.writer import IndexWriter
-
-BACKENDS = ("faiss", "milvus")
 
 
 def backend_for(settings: Settings, manifest: Manifest | None = None) -> str:
