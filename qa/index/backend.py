@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
@@ -55,6 +55,7 @@ class TermWeights(Protocol):
         ...
 
 
+@runtime_checkable
 class BackendReader(Protocol[R]):
     """One open generation of an index, as the searcher, the answerer and the front ends use it."""
 
@@ -200,6 +201,7 @@ class WriteJob:
     deleted: int = 0  # base rows the new delta marks as deleted (delta writes)
 
 
+@runtime_checkable
 class BackendWriter(Protocol):
     """The write hooks of a backend (see the module docstring)."""
 

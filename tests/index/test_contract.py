@@ -22,7 +22,7 @@ from conftest import EXTERNAL, sample, settings_for
 
 from qa.api import build_index, embedder_for, open_reader, open_writer, update_index
 from qa.fusion import rrf
-from qa.index.backend import BackendReader
+from qa.index.backend import BackendReader, BackendWriter
 from qa.index.errors import BackendMismatch, NotInIndex
 from qa.index.manifest import read_live
 from qa.query import Filters
@@ -107,7 +107,10 @@ def settings_of(backend: str, index: Path, source: Path | None = None):
 # ---------------------------------------------------------------------------------------------
 
 
-def test_build_records_the_backend_and_reports_its_statistics(reader, backend, chunks):
+def test_build_records_the_backend_and_reports_its_statistics(reader, backend, chunks, embedder):
+    assert isinstance(reader, BackendReader)
+    writer = open_writer(settings_for(reader.index_dir), embedder, reader.manifest)
+    assert isinstance(writer.backend, BackendWriter) and writer.backend.name == backend
     stats = reader.stats()
     assert stats["backend"] == reader.manifest.backend == backend
     assert stats["documents"] == 5 and stats["chunks"] == len(chunks) == 44  # with 4 closing chunks
