@@ -62,12 +62,13 @@ def main() -> None:
         snap = json.loads(json.dumps(snap, ensure_ascii=False))  # tuples become lists, as on disk
         total = differ = 0
         for name, rows in snap.items():
-            for old, new in zip(before.get(name, []), rows):
+            for old, new in zip(before.get(name, []), rows, strict=True):
                 total += 1
                 if old != new:
                     differ += 1
                     if differ <= 5:
-                        print(f"DIFF {name}: {new['q']}\n  before: {old['answer'][:120]}\n  after:  {new['answer'][:120]}")
+                        print(f"DIFF {name}: {new['q']}")
+                        print(f"  before: {old['answer'][:120]}\n  after:  {new['answer'][:120]}")
         print(f"{differ} of {total} answers differ")
     else:
         print(sum(len(rows) for rows in snap.values()), "answers")

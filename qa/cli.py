@@ -74,6 +74,8 @@ def _print_meeting(meeting) -> None:
     table = Table(title=title, show_header=False, title_justify="left")
     for key in ("region", "meeting", "date", "chair", "chair_title", "doc_number", "issuer", "title"):
         value = getattr(meeting, key)
+        if key == "region" and value and meeting.region_inferred_from:
+            value += f"（据「{meeting.region_inferred_from}」推断）"
         if key == "date" and value and meeting.date_inferred:
             value += f" (推断：{meeting.date_inferred_from})" if meeting.date_inferred_from else " (推断)"
         if key == "date" and not value and meeting.date_partial:

@@ -29,7 +29,7 @@ from qa.dates import (
     urls,
 )
 from qa.normalize import Normalized, normalize
-from qa.regions import infer_region, own_government_kind
+from qa.regions import head_title, infer_region, own_government_kind, region_of_chair
 from qa.sources import SourceText, read_source
 
 # ---------------------------------------------------------------------------------------------
@@ -80,6 +80,9 @@ class Meeting:
     region: str | None = None
     city: str | None = None
     province: str | None = None
+    # What the region was taken from when the page does not name it, e.g. 「主持人：省长王清宪」
+    # (the chair's term in qa/data/officials.tsv) or 「本页另一会议」; None when the page names it.
+    region_inferred_from: str | None = None
     doc_number: str | None = None
     meeting: str | None = None
     meeting_number: int | None = None
@@ -207,6 +210,7 @@ def _share_between_parts(meetings: list[Meeting]) -> None:
                 o_kind = own_government_kind(o.text[o.items[0].start : o.items[-1].end]) if o.items else None
                 if o.region and o_kind == kind:
                     m.region, m.city, m.province = o.region, o.city, o.province
+                    m.region_inferred_from = o.region_inferred_from or "本页另一会议"
                     m.warnings = [w for w in m.warnings if "地区" not in w]
                     m.warnings.append(f"地区：本页另一会议的地区（{o.region}，同为{kind}政府）")
                     break
@@ -534,6 +538,8 @@ class _Parser:
         self._region(kind)
         self._chair(opening, labelled)
         self._dates(opening, labelled)
+        if m.region is None:
+            self._region_from_chair()
 
     def _labelled_fields(self) -> dict[str, str]:
         """会议时间 / 会议主持人 … blocks, with the value on the same or the next line."""
@@ -635,6 +641,31 @@ class _Parser:
         m.region = guess.name
         m.city = guess.place.city if guess.place.level == "county" else None
         m.province = guess.place.province
+
+    def _region_from_chair(self) -> None:
+        """A page that names no place for the government that met (issue 12, class 3): a head of
+        that level's government chaired (省长 … 省政府常务会议), and the table of heads' terms names
+        one government for that name in the meeting's year. Anything less leaves the region empty.
+
+        The level is the government the meeting's own name (or else the title) states: not a
+        count over the page, nor a head's title (省长…), which would vouch for itself."""
+        m = self.m
+        named = next((g for g in (_MEETING_GOV.search(t or "") for t in (m.meeting, m.title)) if g), None)
+        kind = named.group(1) if named else None
+        year = int(m.date[:4]) if m.date else None
+        found = region_of_chair(m.chair, m.chair_title, kind, year)
+        if found is None:
+            return
+        official, place = found
+        m.region, m.city, m.province = official.government, None, place.province
+        m.region_inferred_from = f"主持人：{head_title(m.chair_title)}{m.chair}"
+        term = f"{official.start}—{official.end}年" if official.end else f"{official.start}年起"
+        post = official.title.removeprefix("自治区")  # 宁夏回族自治区主席, 安徽省省长, 常州市市长
+        m.warnings = [w for w in m.warnings if "地区留空" not in w and w != "未找到召开会议的地区（政府）"]
+        m.warnings.append(
+            f"地区：页面没有写明地名，据「{m.region_inferred_from}」推断为{m.region}"
+            f"（{official.name}{term}任{official.government}{post}）"
+        )
 
     def _chair(self, opening: str, labelled: dict[str, str]) -> None:
         m = self.m
@@ -1013,6 +1044,10 @@ def _is_attendance(text: str) -> bool:
     return all(
         _ATTENDANCE.search(s + "。") or re.search(r"主持(会议)?$", s) or s.startswith("出席会议的有") for s in sentences
     )
+
+
+# The government a meeting's name says held it (省政府常务会议, 自治区人民政府第3次常务会议).
+_MEETING_GOV = re.compile(r"(自治区|省|市|州|盟)(?:人民政府|政府|行政公署|行署)")
 
 
 def _meeting_phrase(text: str, start: int, end: int) -> str:

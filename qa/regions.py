@@ -189,6 +189,9 @@ def _kind_fits(place: Place, kind: str | None) -> bool:
         return place.level != "province"
     if kind in ("省", "自治区"):
         return place.level == "province" and place.name.endswith(kind)
+    if kind == "市" and place.level == "province":
+        # The four municipalities (北京市 … 重庆市) are province-level and call themselves 市政府.
+        return place.name.endswith("市")
     if place.level == "province":
         return False
     if kind == "市" and place.level == "city":
@@ -325,3 +328,100 @@ def _preferred_surface(place: Place, seen: dict[str, float]) -> str:
     if zone_forms:
         return max(zone_forms, key=lambda f: seen[f])
     return place.name
+
+
+# ---------------------------------------------------------------------------------------------
+# who chaired: the government of a head of government named on a page that names no place
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Official:
+    """One term of a head of government (qa/data/officials.tsv)."""
+
+    name: str  # simplified: 王清宪, 雪克来提·扎克尔
+    title: str  # 省长 | 自治区主席 | 市长 …
+    government: str  # the region as the parser writes it: 安徽省, 北京市, 常州市
+    start: int  # year, counted from the acting appointment
+    end: int | None  # None: in office when compiled, or not recorded
+
+
+# A head's title and the level of government it fixes; 代省长 / 代理市长 are heads too, 副省长 and
+# 常务副市长 are not. A bare 主席 is a head only of a 自治区 meeting (the caller checks the level).
+_HEAD_TITLE = re.compile(r"^(?:代理?)?(省长|自治区主席|主席|市长|州长|盟长)$")
+_HEAD_LEVEL = {"省长": "省", "自治区主席": "自治区", "主席": "自治区", "市长": "市", "州长": "州", "盟长": "盟"}
+_TERM_SLACK = 1  # years either side of a term: appointments straddle a new year
+
+
+def head_title(title: str | None) -> str | None:
+    """The head-of-government post in a chair's title as written: «省委副书记、省长» → 省长, «代市长»
+    → 代市长; None for a deputy (副省长, 常务副市长) or any other post."""
+    if not title:
+        return None
+    last = re.split(r"[、,，\s]+", title.strip())[-1]
+    return last if _HEAD_TITLE.match(last) else None
+
+
+def head_level(title: str | None) -> str | None:
+    """The level of government a head's title fixes (省, 自治区, 市, 州, 盟), or None."""
+    head = head_title(title)
+    return _HEAD_LEVEL[_HEAD_TITLE.match(head).group(1)] if head else None
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[\s·•‧・.．]", "", name)
+
+
+@lru_cache(maxsize=1)
+def officials() -> tuple[Official, ...]:
+    """The table of heads of government shipped with the package (qa/data/officials.tsv)."""
+    from importlib import resources
+
+    text = (resources.files("qa") / "data" / "officials.tsv").read_text(encoding="utf-8")
+    rows: list[Official] = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#") or line.startswith("name\t"):
+            continue
+        name, title, government, start, end = (line.split("\t") + [""] * 5)[:5]
+        ends = int(end) if end.strip() else None
+        rows.append(Official(name.strip(), title.strip(), government.strip(), int(start), ends))
+    return tuple(rows)
+
+
+def place_of_level(government: str, level: str) -> Place | None:
+    """The one gazetteer place named ``government`` that is a government of ``level``."""
+    fits = []
+    for place in gazetteer().lookup(government):
+        if place.name != government:
+            continue
+        if level in ("省", "自治区"):
+            ok = place.level == "province" and place.name.endswith(level)
+        elif level == "市":  # a prefecture-level city or a 直辖市
+            ok = place.level in ("city", "province") and place.name.endswith("市")
+        else:
+            ok = place.level != "county" and place.name.endswith(level)
+        if ok:
+            fits.append(place)
+    return fits[0] if len(fits) == 1 else None
+
+
+def region_of_chair(
+    name: str | None, title: str | None, kind: str | None, year: int | None = None
+) -> tuple[Official, Place] | None:
+    """Whose government a meeting is, from who chaired it, when the page names no place.
+
+    ``title`` must be a head's (省长, 自治区主席, 市长 …) of the level ``kind`` the meeting is at
+    (省政府常务会议 → 省); ``year``, when known, must fall within the term (one year of slack).
+    Only a single government among the matching terms is an answer; none or several is None.
+    """
+    level = head_level(title)
+    if not name or level is None or level != kind:
+        return None
+    key = _name_key(name)
+    terms = [o for o in officials() if _name_key(o.name) == key and head_level(o.title) == level]
+    if year is not None:
+        terms = [o for o in terms if o.start - _TERM_SLACK <= year and (o.end is None or year <= o.end + _TERM_SLACK)]
+    if len({o.government for o in terms}) != 1:
+        return None
+    place = place_of_level(terms[0].government, level)
+    return (terms[0], place) if place else None

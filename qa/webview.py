@@ -553,7 +553,11 @@ def render_document(document: dict | None, citation: dict | None = None, heading
     else:
         pieces = [_e(view.slice(0, len(text)))]
     facts = [
-        ("地区", meeting.get("region")),
+        (
+            "地区",
+            (meeting.get("region") or "")
+            + (f"（据「{meeting['region_inferred_from']}」推断）" if meeting.get("region_inferred_from") else ""),
+        ),
         ("会议", meeting_name(None, meeting.get("meeting"), meeting.get("meeting_number"))),
         (
             "日期",

@@ -128,3 +128,14 @@ def test_strip_glosses_keeps_the_script():
     from qa.normalize import strip_glosses
 
     assert strip_glosses("會(huì)議審議《新万博体育:关于方案》") == "會議審議《关于方案》"
+
+
+def test_a_byline_is_not_continued_by_the_lead():
+    # A publication line long enough to look like a cut paragraph, then the news lead.
+    for byline in ("2024-05-20 10:21 来源：岳池县人民政府办公室", "发布时间：2024年5月20日 作者：县政府办公室信息科"):
+        text = f"岳池县第十八届人民政府第48次常务会议召开\n{byline}\n5月17日，县长谭雯主持召开县政府第48次常务会议。"
+        lines = normalize(text).text.split("\n")
+        assert lines[-1].startswith("5月17日"), lines
+    # An ordinary page break inside a sentence is still rejoined.
+    cut = "会议强调，要坚持以人民为中心的发展思想，全面落实安全生产责任制，切实把\n各项措施落到实处。"
+    assert "\n" not in normalize(cut).text

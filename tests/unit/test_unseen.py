@@ -130,7 +130,9 @@ def test_html_page_with_two_reports():
         ("2023-07-05", 20, "盛蕾"),
         ("2023-07-18", 49, "郭海磊"),  # 7月18日, year from <meta name=PubDate content=2023-07-20>
     ]
-    assert meetings[1].region == "濉溪县" and meetings[0].region is None
+    assert meetings[1].region == "濉溪县" and meetings[1].region_inferred_from is None
+    # the city the spam replaced is named by its mayor (qa/data/officials.tsv), and marked so
+    assert (meetings[0].region, meetings[0].region_inferred_from) == ("常州市", "主持人：市长盛蕾")
     _spans_point_into_the_file(meetings)
 
 
@@ -181,6 +183,24 @@ def test_government_at_every_level(name, region, province, chair):
     assert (m.region, m.province, m.chair) == (region, province, chair)
 
 
+def test_municipalities_are_province_level_cities_that_call_themselves_shi():
+    m = parse_text(
+        "重庆市人民政府第60次常务会议\n2024年8月19日，市长胡衡华主持召开市政府第60次常务会议。\n"
+        "会议研究了成渝地区双城经济圈建设。"
+    )
+    assert (m.region, m.province, m.meeting_number) == ("重庆市", "重庆市", 60)
+    m = parse_text(
+        "北京市人民政府召开常务会议\n2024年3月1日，市长殷勇主持召开市政府常务会议。\n会议研究了城市副中心建设。"
+    )
+    assert m.region == "北京市"
+    # A district of a municipality that relays the 市政府's decisions is still the district's meeting.
+    m = parse_text(
+        "9月27日，区长张国智主持召开大渡口区政府第22次常务会议，传达学习市政府第8次常务会议精神。"
+        "会议要求，认真落实市政府部署。会议审议了《大渡口区城市更新方案》。"
+    )
+    assert (m.region, m.province, m.meeting_number) == ("大渡口区", "重庆市", 22)
+
+
 def test_chairs_at_every_level():
     for text, chair, title in [
         ("9月22日,省委副书记、省长王新伟主持召开省政府第3次常务会议。会议审议了方案。", "王新伟", "省委副书记、省长"),
@@ -200,7 +220,8 @@ def test_levels_named_by_the_minutes():
 
 def test_province_meeting_that_names_no_province_gets_no_county():
     # 省政府 meetings whose page never names the province: not a county or a zone elsewhere.
-    m = parse_text("4月18日下午，省长王清宪主持召开省政府第36次常务会议。会议强调，要在新兴产业领域重新和企业对接。")
+    # (a governor not in qa/data/officials.tsv: the chair names no province either)
+    m = parse_text("4月18日下午，省长钱明远主持召开省政府第36次常务会议。会议强调，要在新兴产业领域重新和企业对接。")
     assert m.region is None and any("省级政府" in w for w in m.warnings)
 
 
