@@ -302,6 +302,8 @@ def apply_corrections(meeting: Meeting, fields: Mapping[str, object] | None) -> 
     meeting = dataclasses.replace(meeting, **changes)
     if "date" in changes:
         meeting.date_inferred = False
+    if "region" in changes:
+        meeting.region_inferred_from = None
     meeting.warnings = [*meeting.warnings, "corrected by hand: " + ", ".join(sorted(changes))]
     return meeting
 
