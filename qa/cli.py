@@ -140,12 +140,12 @@ def _print_report(report, verb: str) -> None:
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from qa.api import build_index, open_reader, update_index
     from qa.embed import EmbedderError
-    from qa.store import StoreError
+    from qa.index.errors import StoreError
 
     settings = _settings_from(args, settings)
     try:
         if args.action == "stats":
-            from qa.store import tidy
+            from qa.index.generations import tidy
 
             tidy(settings.index)  # leftovers of killed writers (skipped while a writer runs)
             reader = open_reader(settings)
@@ -223,8 +223,8 @@ def _print_stats(stats: dict) -> None:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from qa.api import InputError, check_text, open_assistant
     from qa.embed import EmbedderError
+    from qa.index.errors import StoreError
     from qa.query import Filters
-    from qa.store import StoreError
 
     settings = _settings_from(args, settings)
     if args.question:
@@ -320,7 +320,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from qa.api import open_assistant
     from qa.embed import EmbedderError
     from qa.export import ExportError, load_export_input
-    from qa.store import StoreError
+    from qa.index.errors import StoreError
 
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "")
     if fmt not in ("csv", "docx"):
@@ -389,7 +389,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from qa.api import open_assistant
     from qa.embed import EmbedderError
     from qa.evaluate import compare, evaluate, format_comparison, format_report, load_questions, threshold_table
-    from qa.store import StoreError
+    from qa.index.errors import StoreError
 
     settings = _settings_from(args, settings)
     try:

@@ -26,7 +26,7 @@ package reads ``os.environ`` for settings.
 
 Values are checked when loaded (:class:`SettingsError`: one line naming the variable and the allowed
 values). ``QA_FAILPOINT`` is no setting: crash tests use it to kill a writer at an instant
-(:func:`qa.store.failpoint`).
+(:func:`qa.index.generations.failpoint`).
 
 The backend and the Milvus URI of an index are recorded in it: a build without ``QA_BACKEND``
 keeps the index's backend (a new index: faiss), and reads and updates use what is recorded;

@@ -214,7 +214,7 @@ def compare(reader, embedder, questions: list[dict], k: int = 5, configs=COMPARI
     """Evaluate the questions once per (retriever, filters) configuration over one open index.
 
     Args:
-        reader: an open :class:`qa.store.IndexReader`.
+        reader: an open index (:class:`qa.index.backend.BackendReader`).
         embedder: the index's (cached) embedder; question vectors are embedded once and reused.
         configs: (mode, use_filters) pairs; mode is ``bm25``, ``dense`` or ``hybrid``.
     """

@@ -11,7 +11,7 @@ What a person added stays until a person removes it:
 * Fields a person corrected in the upload preview are kept beside the originals
   (``uploads/.corrections/``) and applied again by every build and update.
 * Deleting a document removes it from the index (every generation's SQLite: see
-  :meth:`qa.store.IndexWriter.remove_documents`), its kept original and its corrections.
+  :meth:`qa.index.writer.IndexWriter.remove_documents`), its kept original and its corrections.
 
 An upload is written to ``uploads/.incoming/`` before it is indexed and moved into place once the
 generation holding it is live, so a writer killed at any moment loses neither the index nor the
@@ -24,14 +24,17 @@ Uploaded files are also parsed first in a child process with a memory ceiling an
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.store import FileError, IndexWriter, StoreError, WriteReport, connect, current_generation
+from qa.index.content import connect
+from qa.index.errors import StoreError
+from qa.index.generations import current_generation
+from qa.index.writer import IndexWriter, WriteReport
+from qa.ingest import FileError, sha256_file
 
 UPLOADS = "uploads"
 INCOMING = ".incoming"
@@ -79,7 +82,7 @@ class Library:
             return
         live = self._live_uploads()
         for path in staged:
-            if live.get(path.name) == _sha256(path):
+            if live.get(path.name) == sha256_file(path):
                 os.replace(path, self.uploads_dir / path.name)
             else:
                 path.unlink(missing_ok=True)
@@ -266,9 +269,10 @@ def check_isolated(name: str, data: bytes) -> str | None:
 
 
 def _parse_one(name: str, data: bytes, memory_bytes: int) -> dict:
+    from qa.chunks import chunk_meeting
+    from qa.ingest import cover, limit_text
     from qa.minutes import parse_source
     from qa.sources import SourceError, read_source
-    from qa.store import chunk_meeting, cover, limit_text
 
     try:
         source = read_source(name, data)
@@ -305,14 +309,6 @@ def _write_file(path: Path, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 __all__ = ["Library", "check_isolated", "parse_isolated", "parse_many_isolated", "upload_name"]

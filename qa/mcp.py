@@ -304,7 +304,7 @@ def _summary(doc: str) -> str:
 
 def _call(fn: Callable[..., dict], *args) -> dict:
     """Run a tool; bad arguments and index problems become one-line errors for the client."""
-    from qa.store import StoreError
+    from qa.index.errors import StoreError
 
     try:
         return fn(*args)
@@ -319,8 +319,8 @@ def serve_stdio(settings: Settings) -> int:
 
     from qa.api import LiveAssistant
     from qa.embed import EmbedderError
+    from qa.index.errors import StoreError
     from qa.llm import llm_from_settings
-    from qa.store import StoreError
 
     live = LiveAssistant(settings)
     try:
@@ -363,7 +363,7 @@ def add_gradio_tools(app, assistant: Callable[[], Assistant], settings: Settings
 def _gradio_call(fn: Callable[..., dict], *args) -> str:
     import gradio as gr
 
-    from qa.store import StoreError
+    from qa.index.errors import StoreError
 
     try:
         return json.dumps(fn(*args), ensure_ascii=False)

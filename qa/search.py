@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -28,13 +28,11 @@ from qa import docnumber
 from qa.chunks import Chunk
 from qa.embed import CachedEmbedder
 from qa.fusion import RRF_K, rrf, top_score
+from qa.index.backend import BackendReader
+from qa.index.errors import EmbedderMismatch
 from qa.normalize import normalize_query
 from qa.query import GENERIC_FOCUS, Filters, Query, understand
 from qa.regions import Place, gazetteer
-from qa.store import IndexReader, StoreError
-
-if TYPE_CHECKING:
-    from qa.milvus import MilvusReader
 
 CANDIDATES = 50
 MODES = ("hybrid", "dense", "bm25", "plain")
@@ -82,7 +80,7 @@ class Searcher:
     for FAISS, a filter expression for Milvus); nothing here depends on which.
 
     Args:
-        reader: the open index (:class:`qa.store.IndexReader` or :class:`qa.milvus.MilvusReader`).
+        reader: the open index (any :class:`qa.index.backend.BackendReader`).
         embedder: must be the embedder the index was built with.
         mode: ``hybrid`` (default: plain hybrid candidates re-ranked by understanding), ``plain``
             (plain hybrid only, the recall floor), ``dense`` or ``bm25`` (for comparisons).
@@ -92,16 +90,17 @@ class Searcher:
 
     def __init__(
         self,
-        reader: IndexReader | MilvusReader,
+        reader: BackendReader[Any],
         embedder: CachedEmbedder,
         mode: str = "hybrid",
         use_filters: bool = True,
     ):
         if embedder.key != reader.manifest.embedder_key:
-            raise StoreError(
+            fix = f"use --embedder/--model to match, or rebuild with: qa index build --index {reader.index_dir}"
+            raise EmbedderMismatch(
                 f"index at {reader.index_dir} was built with {reader.manifest.embedder} ({reader.manifest.model}) "
-                f"but questions would be embedded with {embedder.name} ({embedder.model}); use --embedder/--model "
-                f"to match, or rebuild with: qa index build --index {reader.index_dir}"
+                f"but questions would be embedded with {embedder.name} ({embedder.model}); {fix}",
+                fix,
             )
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}")
@@ -223,7 +222,7 @@ class Searcher:
         plain_ranked = sorted(plain, key=lambda c: (-plain[c], c))
         plain_rank = {cid: i + 1 for i, cid in enumerate(plain_ranked)}
         candidates = list(dict.fromkeys([*plain_ranked, *focus]))
-        chunks = {c.cid: c for c in self.chunks(candidates)}  # type: ignore[attr-defined]
+        chunks = {c.cid: c for c in self.chunks(candidates)}
         hits = self.rank(query, words, chunks, plain, focus, dense_of, plain_rank)
         return hits[: max(k, 1)] if self.mode != "plain" else sorted(hits, key=lambda h: h.plain_rank or 10**9)[:k]
 
@@ -393,7 +392,7 @@ class Searcher:
         if len(out) < k:
             seen = {h.cid for h in out}
             rest = [(cid, s) for cid, s in self.plain(query, CANDIDATES) if cid not in seen][: k - len(out)]
-            chunks = {c.cid: c for c in self.chunks([cid for cid, _ in rest])}  # type: ignore[attr-defined]
+            chunks = {c.cid: c for c in self.chunks([cid for cid, _ in rest])}
             for rank, (cid, _s) in enumerate(rest, len(out) + 1):
                 if cid in chunks:
                     out.append(Hit(cid, chunks[cid], 0.0, plain_rank=rank))
@@ -429,7 +428,7 @@ class Searcher:
             if where is None:
                 return []
             cids = self.reader.agenda(where, max_documents=20)
-            hits = [Hit(c.cid, c, 1.0, coverage=1.0) for c in self.chunks(cids)]  # type: ignore[attr-defined]
+            hits = [Hit(c.cid, c, 1.0, coverage=1.0) for c in self.chunks(cids)]
             places = self._place_surfaces(query)
             for hit in hits:
                 hit.agreement, hit.mismatch, hit.matched = self.agreement(query, hit.chunk, places)
@@ -441,7 +440,7 @@ class Searcher:
         groups = topic_groups(query, words)
         needed = [w for group in groups for w in group]
         candidates = self.reader.text_search(" ".join(needed), 5000, where)
-        chunks = {c.cid: c for c in self.chunks([cid for cid, _ in candidates])}  # type: ignore[attr-defined]
+        chunks = {c.cid: c for c in self.chunks([cid for cid, _ in candidates])}
         places = self._place_surfaces(query)
         hits: dict[int, Hit] = {}
         for cid, score in candidates:
@@ -461,9 +460,8 @@ class Searcher:
     def chunks(self, cids: Sequence[int]) -> list[Chunk]:
         """The reader's chunks, less those of duplicates and previous versions of a meeting (qa.dedupe):
         one meeting, one record in every answer."""
-        folding = getattr(self.reader, "folding", None)
-        folded = folding.folded if folding is not None else frozenset()
-        return [c for c in self.reader.chunks(cids) if c.doc_id not in folded]  # type: ignore[attr-defined]
+        folded = self.reader.folding.folded
+        return [c for c in self.reader.chunks(cids) if c.doc_id not in folded]
 
     def _lookup(self, query: Query, where: Any) -> list[Hit]:
         """Where a document number or a pasted sentence comes from."""
@@ -472,7 +470,7 @@ class Searcher:
             docs = self.reader.find_doc_number(number)
             overviews = self.reader.overview_cids(docs) if docs else {}
             chunks = self.chunks(list(overviews.values()))
-            return [Hit(c.cid, c, 10.0, coverage=1.0, exact=True) for c in chunks]  # type: ignore[attr-defined]
+            return [Hit(c.cid, c, 10.0, coverage=1.0, exact=True) for c in chunks]
         needle = _core(query.norm)
         if len(needle) < 6:
             return []
@@ -480,7 +478,7 @@ class Searcher:
         hits = []
         for chunk in self.chunks([cid for cid, _ in candidates]):
             if needle in _core(f"{chunk.norm}{chunk.title or ''}"):
-                hits.append(Hit(chunk.cid, chunk, 10.0, coverage=1.0, exact=True))  # type: ignore[attr-defined]
+                hits.append(Hit(chunk.cid, chunk, 10.0, coverage=1.0, exact=True))
         return hits
 
     def idf(self, word: str) -> float:
@@ -560,7 +558,7 @@ def coverage(words: Sequence[str], weights: Sequence[float], text: str, partial:
     return found / total
 
 
-def _indexed_places(reader: IndexReader | MilvusReader) -> list[tuple[str, Place | None]]:
+def _indexed_places(reader: BackendReader[Any]) -> list[tuple[str, Place | None]]:
     """The regions of an index with their gazetteer records (for question filters)."""
     seen: dict[tuple[str, str], Place | None] = {}
     for region, city, province in reader.places():

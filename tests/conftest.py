@@ -75,7 +75,7 @@ def settings_for(index: Path, source: Path | None = None):
     return load_settings().with_overrides(index=index, source=source)
 
 
-def _build(tmp_root: Path, name: str, folders: list[Path]) -> Path:
+def _build(tmp_root: Path, name: str, folders: list[Path], backend: str | None = None) -> Path:
     from qa.api import build_index
 
     source = tmp_root / f"{name}-source"
@@ -85,7 +85,7 @@ def _build(tmp_root: Path, name: str, folders: list[Path]) -> Path:
             if path.is_file():
                 shutil.copy(path, source / path.name)
     index = tmp_root / f"{name}-index"
-    report = build_index(settings_for(index, source), show_progress=False)
+    report = build_index(settings_for(index, source).with_overrides(backend=backend), show_progress=False)
     assert not report.errors, report.errors
     return index
 
@@ -94,6 +94,13 @@ def _build(tmp_root: Path, name: str, folders: list[Path]) -> Path:
 def sample_index(tmp_path_factory) -> Path:
     """An index of the five sample minutes (data/minutes)."""
     return _build(tmp_path_factory.mktemp("idx"), "samples", [SAMPLES])
+
+
+@pytest.fixture(scope="session")
+def milvus_index(tmp_path_factory, sample_index) -> Path:
+    """The five sample minutes in Milvus (milvus-lite inside the index directory); built after
+    ``sample_index``, so every vector comes from the embedding cache."""
+    return _build(tmp_path_factory.mktemp("milvus"), "samples", [SAMPLES], backend="milvus")
 
 
 @pytest.fixture(scope="session")
@@ -113,6 +120,15 @@ def sample_assistant(sample_index):
     from qa.api import open_assistant
 
     assistant = open_assistant(settings_for(sample_index))
+    yield assistant
+    assistant.close()
+
+
+@pytest.fixture(scope="session")
+def milvus_assistant(milvus_index):
+    from qa.api import open_assistant
+
+    assistant = open_assistant(settings_for(milvus_index))  # no backend given: the index says milvus
     yield assistant
     assistant.close()
 

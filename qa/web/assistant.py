@@ -21,8 +21,11 @@ from pathlib import Path
 from qa.api import MAX_QUESTION_CHARS, Assistant, InputError, LiveAssistant, embedder_for, live_manifest, open_writer
 from qa.config import Settings
 from qa.embed import EmbedderError
+from qa.index.errors import StoreError
+from qa.index.manifest import read_live
+from qa.index.writer import IndexWriter, WriteReport
+from qa.ingest import FileError
 from qa.library import Library, upload_name
-from qa.store import IndexWriter, Manifest, StoreError, WriteReport, current_generation
 from qa.web.excerpt import citation_view
 from qa.web.inputs import filter_notices, iso_date, topic_terms
 from qa.web.messages import UserError, one_line, store_message
@@ -195,7 +198,7 @@ class WebAssistant:
             return None
 
     def prepare(self, answer: dict) -> dict:
-        """Add to each citation what its card shows (``citation["view"]``, see :func:`qa.webview.citation_view`)."""
+        """Add to each citation what its card shows (``citation["view"]``, see :func:`qa.web.excerpt.citation_view`)."""
         documents: dict[str, dict | None] = {}
         for citation in answer.get("citations") or []:
             doc_id = citation.get("doc_id", "")
@@ -295,7 +298,7 @@ class WebAssistant:
 
     def export(self, turn: dict, folder: Path) -> tuple[Path, Path]:
         """The turn's cited sources as a CSV file and a Word document in ``folder``."""
-        from qa.webexport import export_turn
+        from qa.web.export import export_turn
 
         return export_turn(turn, folder, self.document)
 
@@ -382,8 +385,6 @@ class WebAssistant:
             return self.library.add(writer, sorted(files.items()), corrections)
 
         report = self._write("加入资料库", write, notify) if files else WriteReport()
-        from qa.store import FileError
-
         report.errors[:0] = [FileError(name, reason) for name, reason in unreadable]
         for path in paths:  # the page's temporary copies, removed when the document is deleted
             self._temp_copies.setdefault(upload_name(path), set()).add(str(path))
@@ -475,8 +476,8 @@ class WebAssistant:
             manifest = None  # no index yet: uploads start one with the configured embedder
             if not fresh and self.has_index():
                 try:
-                    manifest = Manifest.read(current_generation(self.index_dir) / "manifest.json")
-                except (StoreError, OSError, ValueError) as exc:
+                    manifest = read_live(self.index_dir, check_format=False).manifest
+                except StoreError as exc:
                     raise UserError(f"索引无法读取：{one_line(exc)}；请重建索引。") from None
             # FAISS or Milvus: as configured, else as the live index is held (a rebuild keeps it).
             writer = open_writer(

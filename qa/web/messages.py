@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from qa.store import StoreError
+    from qa.index.errors import StoreError
 
 
 class UserError(Exception):
@@ -33,12 +33,13 @@ def unexpected(exc: BaseException) -> str:
 
 def store_message(exc: StoreError) -> str:
     """An index error as the page says it (a concurrent writer and a vanished document in Chinese)."""
-    text = one_line(exc)
-    if "another build or update" in text:
+    from qa.index.errors import NotInIndex, WriterBusy
+
+    if isinstance(exc, WriterBusy):
         return "另一项资料库更新正在进行，请等它完成后再试。"
-    if text.startswith("not in the index"):
+    if isinstance(exc, NotInIndex):
         return "这份纪要已不在资料库中（可能已被删除）。"
-    return text
+    return one_line(exc)
 
 
 # Parser notes and file errors come from the library in English (the CLI's language); the page

@@ -20,7 +20,7 @@ from qa.web.excerpt import flat, item_at, view_of, visible
 from qa.web.messages import zh_message
 
 if TYPE_CHECKING:
-    from qa.store import WriteReport
+    from qa.index.writer import WriteReport
     from qa.web.progress import Progress
 
 

@@ -1,7 +1,7 @@
 """Running the web assistant: ``qa serve`` and ``python app.py`` (:func:`serve`), :func:`launch` for tests.
 
 With no index at start-up the app builds one in the background and shows its progress; writes
-go through :class:`qa.store.IndexWriter`, which publishes a new generation atomically, while
+go through :class:`qa.index.writer.IndexWriter`, which publishes a new generation atomically, while
 :class:`qa.api.LiveAssistant` keeps answering from the last complete generation.
 """
 

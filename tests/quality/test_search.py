@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import settings_for
 
+from qa.index.errors import StoreError
 from qa.search import Searcher, coverage
-from qa.store import StoreError
 
 
 def ids(hits):

@@ -153,7 +153,7 @@ def test_a_deputy_or_another_level_is_not_looked_up():
 
 def test_an_inferred_region_is_shown_as_inferred_and_a_correction_clears_the_mark(capsys):
     from qa.cli import _print_meeting
-    from qa.store import apply_corrections
+    from qa.ingest import apply_corrections
     from qa.web.render import render_document
 
     m = parse_file(FIXTURES / "c3_province_unnamed.txt")

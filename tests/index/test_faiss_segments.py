@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 from conftest import ROOT, SAMPLES
 
-import qa.store as store
 from qa.bm25 import Bm25Index
 from qa.embed import CachedEmbedder, EmbeddingCache, make_embedder
-from qa.store import IndexReader, IndexWriter
+from qa.index.faiss import BASE_FILES, FaissReader
+from qa.index.generations import current_generation
+from qa.index.writer import IndexWriter
 
 CACHE = ROOT / ".pytest_cache" / "embeddings"
 
@@ -42,7 +43,7 @@ def _steps(source, writer):
 
 
 def _snapshot(index_dir, embedder) -> dict:
-    reader = IndexReader(index_dir)
+    reader = FaissReader(index_dir)
     try:
         deleted = np.asarray([r[0] for r in reader.db.execute("SELECT cid FROM delta.deleted_chunks")], dtype=np.int64)
         recomputed = Bm25Index(reader.bm25.vocab, reader.bm25.segments, deleted)
@@ -55,7 +56,7 @@ def _snapshot(index_dir, embedder) -> dict:
             "chunks": sorted(c.chunk_id for c in reader.chunks([int(c) for c in reader.meta.cids])),
             "lexical": [
                 (c.chunk_id, round(s, 4))
-                for c, s in _chunks(reader, reader.lexical_search(reader.analyzer.terms("安全生产工作"), 5))
+                for c, s in _chunks(reader, reader.text_search("安全生产工作", 5))
             ],
             "dense": [(c.chunk_id, round(s, 4)) for c, s in _chunks(reader, reader.dense_search(vector, 5))],
             "dense_filtered": [c.chunk_id for c, _ in _chunks(reader, reader.dense_search(vector, 3, guzhou))],
@@ -69,19 +70,19 @@ def _chunks(reader, ranked):
     return [(chunks[cid], score) for cid, score in ranked]
 
 
-def _run(tmp_path, embedder, name):
+def _run(tmp_path, embedder, name, merge_always=False):
     source = tmp_path / f"{name}-minutes"
     shutil.copytree(SAMPLES, source)
     writer = IndexWriter(tmp_path / f"{name}-index", embedder, show_progress=False)
+    if merge_always:
+        writer.merge_min, writer.merge_fraction = 0, 10**9
     writer.build(source)
     return {step: (report, _snapshot(writer.index_dir, embedder)) for step, report in _steps(source, writer)}
 
 
-def test_delta_updates_agree_with_merged_ones(tmp_path, embedder, monkeypatch):
+def test_delta_updates_agree_with_merged_ones(tmp_path, embedder):
     delta = _run(tmp_path, embedder, "delta")
-    monkeypatch.setattr(store, "MERGE_MIN", 0)
-    monkeypatch.setattr(store, "MERGE_FRACTION", 10**9)
-    merged = _run(tmp_path, embedder, "merged")
+    merged = _run(tmp_path, embedder, "merged", merge_always=True)
     for step in delta:
         (d_report, d), (m_report, m) = delta[step], merged[step]
         assert (d_report.added, d_report.changed, d_report.removed) == (
@@ -105,18 +106,18 @@ def test_update_links_the_base_and_leaves_the_old_generation_readable(tmp_path, 
     shutil.copytree(SAMPLES, source)
     writer = IndexWriter(tmp_path / "index", embedder, show_progress=False)
     writer.build(source)
-    old = IndexReader(writer.index_dir)
+    old = FaissReader(writer.index_dir)
     before = [c.chunk_id for c in old.chunks([int(c) for c in old.meta.cids])]
     target = sorted(source.iterdir())[0]
     target.write_text(target.read_text(encoding="utf-8") + "\n会议要求加强安全生产工作。\n", encoding="utf-8")
     report = writer.update(source)
     assert report.changed == [target.name]
-    new_dir = store.current_generation(writer.index_dir)
-    for name in store.BASE_FILES:  # shared, not copied
+    new_dir = current_generation(writer.index_dir)
+    for name in BASE_FILES:  # shared, not copied
         assert os.stat(new_dir / name).st_ino == os.stat(old.generation_dir / name).st_ino
     # A reader opened before the update still answers from its own generation.
     assert [c.chunk_id for c in old.chunks([int(c) for c in old.meta.cids])] == before
-    assert old.lexical_search(old.analyzer.terms("安全生产"), 3)
+    assert old.text_search("安全生产", 3)
     old.close()
     # Touching a file without changing it is not a change.
     os.utime(target)
