@@ -137,6 +137,10 @@ class Answerer:
         if not self.searcher.place_named(query, top.chunk) and self.searcher.place_possible(query, top.chunk):
             named = "、".join([*query.filters.regions, *query.filters.unknown_places])
             text += f"\n（注意：这份纪要没有写明地区，是否为{named}的会议无法从原文确认。）"
+        elif citations[0].region_inferred_from:
+            # The page names no place; the region came from who chaired (qa/data/officials.tsv).
+            why = citations[0].region_inferred_from
+            text += f"\n（说明：原文没有写明地区，「{top.chunk.region}」是据「{why}」推断的。）"
         filters = query.filters.to_dict()
         return Answer(question, text, True, query.qtype, filters, citations, evidence=round(evidence, 4))
 

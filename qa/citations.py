@@ -38,6 +38,7 @@ class Citation:
     doc_number: str | None = None  # 文号 of the minutes, when known
     date_partial: str | None = None  # "MM-DD" when the year of the meeting is not known
     ocr_confidence: float | None = None  # mean line confidence when the passage was read by OCR
+    region_inferred_from: str | None = None  # the page names no place: what the region was inferred from
 
 
 def meeting_name(chunk: Chunk) -> str:
@@ -111,6 +112,7 @@ class Citer:
             doc_number=meeting.get("doc_number"),
             date_partial=chunk.date_partial or meeting.get("date_partial"),
             ocr_confidence=chunk.ocr_confidence,
+            region_inferred_from=meeting.get("region_inferred_from"),
         )
 
     def when(self, chunk: Chunk) -> str:

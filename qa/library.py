@@ -191,7 +191,7 @@ class Library:
             (self.corrections_dir / f"{doc_id}.json").unlink(missing_ok=True)
         return report
 
-    def preview(self, files: Sequence[tuple[str, bytes]], known: set[str] = frozenset()) -> list[dict]:  # type: ignore[assignment]
+    def preview(self, files: Sequence[tuple[str, bytes]], known: frozenset[str] | set[str] = frozenset()) -> list[dict]:
         """What the parser reads from each file, without indexing: ``{"name", "meeting"|"error", "replaces"}``.
 
         Each file is parsed in a child process with a memory ceiling (see :func:`parse_isolated`).

@@ -67,7 +67,7 @@ class MeetingAnswers:
             facts.insert(0, f"第{meeting['meeting_number']}次")
         if meeting.get("chair"):
             facts.append(f"由{meeting.get('chair_title') or ''}{meeting['chair']}主持")
-        hits = [Hit(c.cid, c, 1.0, matched=True) for c in dated[:k]]  # type: ignore[attr-defined]
+        hits = [Hit(c.cid, c, 1.0, matched=True) for c in dated[:k]]
         citations = [self.citer.cite(i + 1, h, [], [], query) for i, h in enumerate(hits)]
         for citation in citations[1:]:
             citation.role = "related"
@@ -82,7 +82,7 @@ class MeetingAnswers:
             # «最近一次常务会议研究了什么»: that meeting's agenda, item by item.
             items = self.searcher.chunks(self.searcher.reader.document_cids(top.doc_id))
             items = [c for c in items if c.kind == "item"]
-            agenda = [Hit(c.cid, c, 1.0, matched=True) for c in items]  # type: ignore[attr-defined]
+            agenda = [Hit(c.cid, c, 1.0, matched=True) for c in items]
             extra = [self.citer.cite(len(citations) + i + 1, h, [], [], query) for i, h in enumerate(agenda)]
             citations = [citations[0], *extra, *citations[1:]]
             for number, citation in enumerate(citations, 1):
@@ -130,7 +130,7 @@ class MeetingAnswers:
             return None
         scope = "、".join(query.filters.regions) or "符合条件的"
         lines = []
-        hits = [Hit(c.cid, c, 1.0, matched=True) for c in meetings]  # type: ignore[attr-defined]
+        hits = [Hit(c.cid, c, 1.0, matched=True) for c in meetings]
         citations = [self.citer.cite(i + 1, h, [], [], query) for i, h in enumerate(hits[: max(k, 20)])]
         for number, chunk in enumerate(meetings, 1):
             name = meeting_name(chunk)

@@ -210,7 +210,14 @@ def unseen_assistant(tmp_path_factory):
     root = tmp_path_factory.mktemp("unseen")
     source = root / "source"
     source.mkdir()
-    for name in ("c1_no_year.txt", "c2_two_reports_youxun.txt", "c3_province.txt", "c3_banner.txt"):
+    names = (
+        "c1_no_year.txt",
+        "c2_two_reports_youxun.txt",
+        "c3_province.txt",
+        "c3_banner.txt",
+        "c3_province_unnamed.txt",
+    )
+    for name in names:
         shutil.copy(fixtures / name, source / name)
     settings = settings_for(root / "index", source)
     assert not build_index(settings, show_progress=False).errors
@@ -244,6 +251,18 @@ def test_province_and_banner_governments_are_asked_by_their_names(unseen_assista
     assert answer.found and "王清宪" in answer.answer
     answer = unseen_assistant.ask("准格尔旗政府常务会议由谁主持？")
     assert answer.found and "梁文壮" in answer.answer and answer.citations[0].region == "准格尔旗"
+
+
+def test_a_region_inferred_from_the_chair_is_said_to_be_inferred(unseen_assistant):
+    # The page says only 省政府 and 省长王凯: the region comes from the table of heads of government.
+    answer = unseen_assistant.ask("河南省政府第36次常务会议由谁主持？")
+    assert answer.found and "王凯" in answer.answer
+    top = answer.citations[0]
+    assert top.region == "河南省" and top.region_inferred_from == "主持人：省长王凯"
+    assert "「河南省」是据「主持人：省长王凯」推断的" in answer.answer
+    # A page that names its province says nothing of the kind.
+    answer = unseen_assistant.ask("安徽省政府第36次常务会议由谁主持？")
+    assert answer.citations[0].region_inferred_from is None and "推断的" not in answer.answer
 
 
 def test_lists_are_found_by_meaning_as_well_as_by_words(combined_assistant):
