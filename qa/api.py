@@ -53,7 +53,8 @@ def build_index(settings: Settings, source: Path | str | None = None, show_progr
     writer = open_writer(settings, embedder_for(settings), live_manifest(settings), show_progress)
     # The uploads kept beside the index are indexed with the folder (qa.library: nothing a person
     # added is dropped by a rebuild).
-    return Library(Path(settings.index)).build(writer, source or settings.source)
+    library = Library(Path(settings.index))
+    return library.build(writer, source or library.rebuild_folder(settings.source))
 
 
 def update_index(settings: Settings, source: Path | str | None = None, show_progress: bool = True) -> WriteReport:

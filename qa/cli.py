@@ -521,7 +521,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="build, update or inspect the index")
     p.add_argument("action", choices=["build", "update", "stats"])
-    p.add_argument("--source", help="folder of minutes (default: data/minutes, or $QA_SOURCE; update: as built)")
+    p.add_argument(
+        "--source",
+        help="folder of minutes (default: the folder the index was built from; new index: $QA_SOURCE or data/minutes)",
+    )
     index_options(p)
     p.add_argument(
         "--index-type", choices=["flat", "ivf", "ivf-sq8"], help="vector index, FAISS or Milvus (default: flat = exact)"

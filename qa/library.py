@@ -33,6 +33,7 @@ from pathlib import Path
 from qa.index.content import connect
 from qa.index.errors import StoreError
 from qa.index.generations import current_generation
+from qa.index.manifest import live_or_none
 from qa.index.writer import IndexWriter, WriteReport
 from qa.ingest import FileError, sha256_file
 
@@ -138,6 +139,16 @@ class Library:
             return None
         candidates = [self.uploads_dir / name, *(Path(folder) / str(source) for folder in folders)]
         return next((p for p in candidates if p.is_file()), None)
+
+    def rebuild_folder(self, configured: Path | str) -> Path:
+        """The folder a rebuild reads: the one the live index was built from while it is there, else
+        ``configured`` (QA_SOURCE or data/minutes). The CLI's ``qa index build`` without ``--source``
+        and the web page's 重建索引 both ask this, so a rebuild never swaps an index's folder silently.
+        """
+        manifest = live_or_none(self.index_dir)
+        if manifest is not None and manifest.source and Path(manifest.source).is_dir():
+            return Path(manifest.source)
+        return Path(configured)
 
     def build(self, writer: IndexWriter, source: Path | str) -> WriteReport:
         """A fresh index of ``source`` plus every kept upload (with its corrections), in one generation."""

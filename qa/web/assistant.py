@@ -410,12 +410,8 @@ class WebAssistant:
 
     def rebuild(self, notify: Callable[[Progress], None] | None = None, task: str = "重建索引") -> WriteReport:
         """Index the source folder from scratch, then add the kept uploads again."""
-        source = Path(self.settings.source)
-        # The folder the live index was built from, while it is there; a damaged index (no
-        # readable manifest) is rebuilt from the configured folder.
-        manifest = live_manifest(self.settings) if self.has_index() else None
-        if manifest is not None and manifest.source and Path(manifest.source).is_dir():
-            source = Path(manifest.source)
+        # The same folder `qa index build` reads (a damaged index: the configured folder).
+        source = self.library.rebuild_folder(self.settings.source)
         if not source.is_dir():
             raise UserError(f"资料文件夹 {source} 不存在，无法重建索引。")
 

@@ -402,6 +402,32 @@ def test_uploads_survive_qa_index_build_and_update(corpus, tmp_path):
 
 
 @pytest.mark.slow
+def test_the_cli_and_the_web_page_rebuild_the_same_library(corpus, tmp_path):
+    """One policy (qa.library): the same folder, the same kept uploads, the same corrections."""
+    from qa.api import build_index
+    from qa.library import Library
+    from qa.web import WebAssistant
+
+    index = tmp_path / "index"
+    # Built from `corpus`, not from the configured default folder (data/minutes).
+    settings = settings_for(index, corpus)
+    build_index(settings, show_progress=False)
+    Library(index).add(
+        _writer(settings), [("uploaded.txt", TRADITIONAL.read_bytes())], {"uploaded.txt": {"chair": "王五"}}
+    )
+    expected = _documents(index)
+    assert "uploaded.txt" in expected and "ext_016.txt" in expected
+
+    done = run_qa("index", "build", "--index", str(index), "--quiet")  # no --source: the index's own folder
+    assert done.returncode == 0, done.stderr
+    from_cli = _documents(index)
+    assert from_cli == expected and _chair(index, "uploaded.txt") == "王五"
+
+    core = WebAssistant(settings_for(index), temp_root=tmp_path / "gradio")
+    core.rebuild()
+    assert _documents(index) == from_cli and _chair(index, "uploaded.txt") == "王五"
+
+
 def test_deleted_text_is_gone_from_every_sqlite_file_and_the_temp_copy(corpus, tmp_path):
     from qa.api import build_index, update_index
     from qa.web import WebAssistant
