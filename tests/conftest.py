@@ -65,6 +65,32 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+# ---- a small folder to change ---------------------------------------------------------------------
+
+
+@pytest.fixture()
+def small_corpus(tmp_path) -> Path:
+    """Three minutes (samples 000 and 004, ext_016) in a folder of the test's own."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("000", "004"):
+        shutil.copy(sample(name), source)
+    shutil.copy(EXTERNAL / "ext_016.txt", source)
+    return source
+
+
+def change_small_corpus(folder: Path) -> Path:
+    """One of each change an update meets: a file added (ext_037.pdf), one edited (an item of
+    sample 004 gains 「四个到位」), one removed (ext_016.txt). Returns the edited file."""
+    shutil.copy(EXTERNAL / "ext_037.pdf", folder)
+    changed = folder / sample("004").name
+    changed.write_text(
+        changed.read_text(encoding="utf-8").replace("三管三必须", "三管三必须、四个到位"), encoding="utf-8"
+    )
+    (folder / "ext_016.txt").unlink()
+    return changed
+
+
 # ---- indexes -------------------------------------------------------------------------------------
 
 

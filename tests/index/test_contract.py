@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import EXTERNAL, sample, settings_for
+from conftest import EXTERNAL, change_small_corpus, sample, settings_for
 
 from qa.api import build_index, embedder_for, open_reader, open_writer, update_index
 from qa.fusion import rrf
@@ -86,16 +86,6 @@ def embedder(sample_index):
 @pytest.fixture(scope="session")
 def chunks(reader):
     return all_chunks(reader)
-
-
-@pytest.fixture()
-def small_corpus(tmp_path) -> Path:
-    source = tmp_path / "source"
-    source.mkdir()
-    for name in ("000", "004"):
-        shutil.copy(sample(name), source)
-    shutil.copy(EXTERNAL / "ext_016.txt", source)
-    return source
 
 
 def settings_of(backend: str, index: Path, source: Path | None = None):
@@ -220,12 +210,7 @@ def test_update_adds_changes_and_removes_documents(backend, small_corpus, tmp_pa
     assert report.unchanged == 3 and not (report.added or report.changed or report.removed)
     assert read_live(index).path.name == first
     # Add one, change one, remove one.
-    shutil.copy(EXTERNAL / "ext_037.pdf", small_corpus)
-    changed = small_corpus / sample("004").name
-    changed.write_text(
-        changed.read_text(encoding="utf-8").replace("三管三必须", "三管三必须、四个到位"), encoding="utf-8"
-    )
-    (small_corpus / "ext_016.txt").unlink()
+    changed = change_small_corpus(small_corpus)
     report = update_index(settings, show_progress=False)
     assert report.added == ["ext_037.pdf"] and report.changed == [changed.name] and report.removed == ["ext_016.txt"]
     # Unchanged items of the changed file come from the cache: only the edited item is new text

@@ -54,10 +54,7 @@ def _snapshot(index_dir, embedder) -> dict:
             "manifest": reader.manifest,
             "documents": sorted(d["doc_id"] for d in reader.documents()),
             "chunks": sorted(c.chunk_id for c in reader.chunks([int(c) for c in reader.meta.cids])),
-            "lexical": [
-                (c.chunk_id, round(s, 4))
-                for c, s in _chunks(reader, reader.text_search("安全生产工作", 5))
-            ],
+            "lexical": [(c.chunk_id, round(s, 4)) for c, s in _chunks(reader, reader.text_search("安全生产工作", 5))],
             "dense": [(c.chunk_id, round(s, 4)) for c, s in _chunks(reader, reader.dense_search(vector, 5))],
             "dense_filtered": [c.chunk_id for c, _ in _chunks(reader, reader.dense_search(vector, 3, guzhou))],
         }

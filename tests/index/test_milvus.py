@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from clirun import run_qa, run_qa_process
-from conftest import EVAL, EXTERNAL, ROOT, sample, settings_for
+from conftest import EVAL, EXTERNAL, ROOT, change_small_corpus, settings_for
 
 from qa.api import build_index, open_assistant, open_reader, update_index
 from qa.config import load_settings
@@ -47,16 +47,6 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("qa: "), result.stderr
     return lines[0]
-
-
-@pytest.fixture()
-def small_corpus(tmp_path) -> Path:
-    source = tmp_path / "source"
-    source.mkdir()
-    for name in ("000", "004"):
-        shutil.copy(sample(name), source)
-    shutil.copy(EXTERNAL / "ext_016.txt", source)
-    return source
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,6 +98,7 @@ def test_answers_and_citations_are_those_of_faiss(milvus_assistant, sample_assis
 # ---------------------------------------------------------------------------------------------
 # filters and hybrid search
 # ---------------------------------------------------------------------------------------------
+
 
 def test_filters_become_expressions():
     assert filter_expression(Filters()) is None
@@ -186,12 +177,7 @@ def test_move_to_milvus_then_update_in_place_and_drop_orphan_rows(small_corpus, 
     assert report.chunks_embedded == 0 and report.cache_hits == 22
     collection = manifest_of(index).extra["collection"]
     settings = settings_for(index, small_corpus)  # from now on the index says milvus
-    shutil.copy(EXTERNAL / "ext_037.pdf", small_corpus)
-    changed = small_corpus / sample("004").name
-    changed.write_text(
-        changed.read_text(encoding="utf-8").replace("三管三必须", "三管三必须、四个到位"), encoding="utf-8"
-    )
-    (small_corpus / "ext_016.txt").unlink()
+    changed = change_small_corpus(small_corpus)
     report = update_index(settings, show_progress=False)
     assert report.added == ["ext_037.pdf"] and report.changed == [changed.name] and report.removed == ["ext_016.txt"]
     assert report.cache_hits >= 5 and report.chunks_embedded <= 4

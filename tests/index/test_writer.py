@@ -23,16 +23,6 @@ from qa.index.faiss import FaissReader
 from qa.index.generations import current_generation
 
 
-@pytest.fixture()
-def small_corpus(tmp_path):
-    source = tmp_path / "source"
-    source.mkdir()
-    for name in ("000", "004"):
-        shutil.copy(sample(name), source)
-    shutil.copy(EXTERNAL / "ext_016.txt", source)
-    return source
-
-
 class _assistant:
     def __init__(self, settings):
         self.assistant = open_assistant(settings)
