@@ -231,6 +231,8 @@ def infer_region(text: str, hints: Iterable[str] = (), kind: str | None = None, 
                 if _WORD_LIKE.match(mention.surface) and not after_city:
                     continue
                 fused = _FUSED_GOV.match(mention.surface[-1] + follows)
+                if mention.surface[0] == "代" and follows.startswith("长"):
+                    continue  # «副县长(代县长)»: an acting head, not 代县 (issue 12, class 4)
                 if len(mention.surface) == 2 and full and fused and not _NAME_START.search(before) and not after_city:
                     continue  # «…会议和县政府…»: the 和 belongs to the phrase, the 县政府 to another county
                 score = (3.0 if full else 1.0) * weight

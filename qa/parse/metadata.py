@@ -60,8 +60,11 @@ _DOC_NUMBER = re.compile(rf"[{HAN}]{{0,12}}[〔﹝\[【(]\s*\d{{4}}\s*[〕﹞\]�
 _OFFICE = re.compile(rf"[{HAN}]{{2,30}}?(?:党政办公室|办公室)")
 _TIME_OF_DAY = re.compile(r"^\s*(?:\([^)]{1,6}\))?\s*(上午|下午|晚上|晚间|晚|早上|中午|傍晚)")
 _LABEL = re.compile(
-    r"^(会议时间|会议地点|会议主持人?|主持人|列席情况|出席情况|会议议题|会议内容|会议过程|参会人员)\s*[:]?\s*(.*)$"
+    r"^(会议时间|会议地点|会议主持人?|主持人|列席情况|出席情况|会议议题|会议内容|会议过程|参会人员|时间|地点|主持)"
+    r"\s*[:]?\s*(.*)$"
 )
+# Labels a formal 纪要 writes without 会议 (时间：… / 地点：… / 主持：…), read as the full ones.
+_SHORT_LABELS = {"时间": "会议时间", "地点": "会议地点", "主持": "会议主持"}
 
 
 def read_metadata(layout: Layout, meeting: Meeting, meta_dates: list[tuple[str, str]]) -> None:
@@ -108,9 +111,24 @@ class _Reader:
             if not match:
                 continue
             label, value = match.group(1), match.group(2).strip()
+            if label in _SHORT_LABELS:
+                # «时间：…» alone may be a page's publication stamp (时间:2024-04-25 19:35); in a block
+                # with 地点 / 主持 beside it, it is the meeting's.
+                near = [p.text for p in paras[max(0, i - 3) : i + 4] if p is not para]
+                if not any(re.match(r"(?:会议)?(?:地点|主持人?)\s*[:]", t) for t in near):
+                    continue
+                label = _SHORT_LABELS[label]
             if not value and i + 1 < len(paras) and not _LABEL.match(paras[i + 1].text):
                 value = paras[i + 1].text
             fields.setdefault(label, value)
+        if "会议时间" not in fields and ({"会议地点", "会议主持"} & fields.keys()):
+            # The normaliser sets «时间：…» lines aside as page furniture (a publication stamp, most
+            # often); beside 地点 / 主持 labels it is the meeting's time.
+            for hint in self.norm.hints:
+                match = re.match(r"^时间\s*[:]\s*(.+)$", hint)
+                if match:
+                    fields["会议时间"] = match.group(1).strip()
+                    break
         return fields
 
     def _title(self) -> str | None:

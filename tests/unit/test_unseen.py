@@ -377,3 +377,24 @@ def test_a_publication_stamp_with_a_clock_time_or_a_byline_completes_the_year():
     # A bare date under a 纪要's title is the document's date, not a publication line.
     m = parse_text("某某会议纪要\n2024年7月2日\n6月30日，县长王明主持召开洛川县政府第3次常务会议。会议研究了防汛。")
     assert m.published is None
+
+
+def test_short_labels_of_a_formal_record_give_time_and_chair():
+    m = parse_text(
+        "第26次市政府常务会议纪要\n时间：2021年7月12日下午\n地点：市政府第一会议室\n主持：市长钱八\n"
+        "出席：副市长周九\n会议议定事项如下：\n一、原则同意《凯里市城区排水改造方案》。"
+    )
+    assert (m.date, m.time_of_day, m.meeting_number, m.chair) == ("2021-07-12", "下午", 26, "钱八")
+    # Without 地点/主持 beside it, «时间：» is the page's publication stamp, not the meeting's date.
+    m = parse_text(
+        "县政府召开常务会议\n时间:2024-04-25 19:35\n4月18日,县长梁文壮主持召开兴县县政府常务会议。会议研究了防汛工作。"
+    )
+    assert (m.date, m.date_inferred_from) == ("2024-04-18", "发布日期")
+
+
+def test_an_acting_heads_title_is_not_a_county():
+    # 代县 is a county in Shanxi; «副县长(代县长)» is an acting county head.
+    m = parse_text(
+        "2022年4月1日，副县长（代县长）李十主持召开县政府2022年第9次常务会议。\n会议研究部署了镇雄县疫情防控工作。"
+    )
+    assert m.region != "代县" and m.chair == "李十"
