@@ -80,6 +80,8 @@ class Gazetteer:
             out.append(place.alias)
             if place.level == "county":
                 out.append(place.alias + place.kind)
+            elif place.name.endswith("自治州"):
+                out.append(place.alias + "州")  # 黔东南州, 恩施州: how prefectures name themselves
         # Zones registered under their city's full name (秦皇岛市经济技术开发区) are written without
         # the 市 (秦皇岛经济技术开发区, 秦皇岛经开区): issue 12, class 3.
         city = place.city or ""

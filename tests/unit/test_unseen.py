@@ -398,3 +398,12 @@ def test_an_acting_heads_title_is_not_a_county():
         "2022年4月1日，副县长（代县长）李十主持召开县政府2022年第9次常务会议。\n会议研究部署了镇雄县疫情防控工作。"
     )
     assert m.region != "代县" and m.chair == "李十"
+
+
+def test_autonomous_prefectures_by_their_short_names():
+    m = parse_text("3月2日，州委副书记、州长罗强主持召开黔东南州政府第36次常务会议。会议研究了旅游发展。")
+    assert (m.region, m.province, m.meeting_number) == ("黔东南苗族侗族自治州", "贵州省", 36)
+    m = parse_text(
+        "恩施州人民政府第十次常务会议召开\n2023年5月6日，州长刘芳震主持召开州政府第十次常务会议。会议研究了春茶销售。"
+    )
+    assert (m.region, m.date, m.meeting_number) == ("恩施土家族苗族自治州", "2023-05-06", 10)
