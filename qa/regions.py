@@ -70,7 +70,7 @@ class Gazetteer:
                 if place not in self.by_surface[surface]:
                     self.by_surface[surface].append(place)
         names = sorted(self.by_surface, key=len, reverse=True)
-        self._pattern = re.compile("|".join(re.escape(n) for n in names))
+        self._overlapping = re.compile("(?=(" + "|".join(re.escape(n) for n in names) + "))")
 
     @staticmethod
     def surfaces(place: Place) -> list[str]:
@@ -94,11 +94,20 @@ class Gazetteer:
         return out
 
     def mentions(self, text: str) -> list[Mention]:
-        """Leftmost-longest occurrences of any place name in ``text``."""
-        return [
-            Mention(m.start(), m.end(), m.group(0), tuple(self.by_surface[m.group(0)]))
-            for m in self._pattern.finditer(text)
-        ]
+        """Occurrences of place names in ``text``, longer names first where two overlap.
+
+        Leftmost-longest matching would read «召开平乡县» as 开平 and lose 平乡县: every start is
+        tried (a lookahead finds overlapping names), then the longest names are kept.
+        """
+        found = [(m.start(), m.group(1)) for m in self._overlapping.finditer(text)]
+        taken: list[tuple[int, str]] = []
+        covered = bytearray(len(text))
+        for start, surface in sorted(found, key=lambda f: (-len(f[1]), f[0])):
+            if any(covered[start : start + len(surface)]):
+                continue
+            covered[start : start + len(surface)] = b"\x01" * len(surface)
+            taken.append((start, surface))
+        return [Mention(start, start + len(s), s, tuple(self.by_surface[s])) for start, s in sorted(taken)]
 
     def lookup(self, name: str) -> list[Place]:
         """Places written as ``name`` (full or short form)."""
@@ -326,7 +335,8 @@ def _preferred_surface(place: Place, seen: dict[str, float]) -> str:
     zone_forms = [
         f
         for f in Gazetteer.surfaces(place)[1:]
-        if f.endswith(("开发区", "高新区", "新区", "园区", "示范区")) and len(f) > 4
+        if f.endswith(("开发区", "高新区", "新区", "园区", "示范区"))
+        and len(f) > 4
         and seen.get(f, 0) > seen.get(place.name, 0)
     ]
     if zone_forms:

@@ -407,3 +407,9 @@ def test_autonomous_prefectures_by_their_short_names():
         "恩施州人民政府第十次常务会议召开\n2023年5月6日，州长刘芳震主持召开州政府第十次常务会议。会议研究了春茶销售。"
     )
     assert (m.region, m.date, m.meeting_number) == ("恩施土家族苗族自治州", "2023-05-06", 10)
+
+
+def test_a_place_overlapping_the_word_before_it_is_still_found():
+    # «召开平乡县…»: 开平 (a city elsewhere) overlaps 平乡县; the longer name is the place.
+    m = parse_text("4月24日，县长王五主持召开平乡县政府第19次常务会议。会议研究了防汛。\n发布时间：2024-04-25")
+    assert (m.region, m.province, m.date) == ("平乡县", "河北省", "2024-04-24")
