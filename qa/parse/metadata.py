@@ -275,6 +275,7 @@ class _Reader:
 
     def _dates(self, opening: str, labelled: dict[str, str]) -> None:
         m = self.m
+        m.issued = self._issued()
         references = self._publication_dates()
         m.published = max(references).isoformat() if references else None
         mention: DateMention | None = None
@@ -325,7 +326,6 @@ class _Reader:
                     m.warnings.append(f"会议日期：原文未写全，据「{m.date_inferred_from}」补全为 {m.date}")
         elif m.date is None and self.opening is not None:
             m.warnings.append("未找到会议日期")
-        m.issued = self._issued()
 
     def _complete(
         self, opening: str, mention: DateMention, references: list[date]
@@ -347,6 +347,8 @@ class _Reader:
             return when, True, "会议名称中的年份"
         for tag, dates in (
             ("发布日期", references),
+            # The 纪要's own date (印发 or under the title) follows the meeting it records.
+            ("纪要成文日期", [date.fromisoformat(self.m.issued)] if self.m.issued else []),
             ("网址中的日期", self._url_dates()),
             ("文件名中的日期", path_dates(Path(self.m.source).name)),
             ("文件元数据中的日期", self._metadata_dates()),
@@ -418,7 +420,7 @@ class _Reader:
                         return date(mention.year, mention.month, mention.day).isoformat()  # type: ignore[arg-type]
         for para in self.header:
             # The document's own date: alone on a line, or after the issuing office.
-            if re.fullmatch(r"\s*(?:\S{2,30}(?:办公室|人民政府)\s+)?\d{4}年\d{1,2}月\d{1,2}日\s*", para.text):
+            if re.fullmatch(r"\s*(?:\S{2,30}(?:办公室|人民政府)\s*)?\d{4}年\d{1,2}月\d{1,2}日\s*", para.text):
                 mention = find_dates(para.text)[0]
                 return date(mention.year, mention.month, mention.day).isoformat()  # type: ignore[arg-type]
         return None

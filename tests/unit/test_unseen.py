@@ -413,3 +413,11 @@ def test_a_place_overlapping_the_word_before_it_is_still_found():
     # «召开平乡县…»: 开平 (a city elsewhere) overlaps 平乡县; the longer name is the place.
     m = parse_text("4月24日，县长王五主持召开平乡县政府第19次常务会议。会议研究了防汛。\n发布时间：2024-04-25")
     assert (m.region, m.province, m.date) == ("平乡县", "河北省", "2024-04-24")
+
+
+def test_the_minutes_own_date_completes_the_year_of_the_meeting():
+    m = parse_text(
+        "平乡县人民政府常务会议纪要\n县政府办公室 2024年4月26日\n"
+        "4月24日，县长王五主持召开县政府第12次常务会议。会议研究了防汛。"
+    )
+    assert (m.date, m.date_inferred_from, m.issued) == ("2024-04-24", "纪要成文日期", "2024-04-26")
