@@ -338,7 +338,7 @@ _TITLE_LIKE = re.compile(r"(常务会议|纪要|会议召开)$")
 _SIGNATURE = re.compile(r"^[^,。;\s]{2,30}(办公室|人民政府|委员会|管委会)(\s*整理)?$")
 # A page's publication or byline line (「2024-05-20 10:21 来源：…办公室」, 「发布时间：…」, 「作者：…」)
 # is furniture of its own: the lead that follows is not its continuation, however long it is.
-_BYLINE = re.compile(
+BYLINE = re.compile(
     r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}:\d{2}|"
     r"(?:^|\s)(?:来源|信息来源|发布(?:时间|日期|机构)?|作者|编辑|责任编辑|浏览(?:次数)?|访问次数|点击(?:数|量)?)\s*[:：]"
 )
@@ -509,7 +509,7 @@ def _should_join(prev: str, nxt: str, runs_on: bool | None) -> bool:
         return True
     if _ANY_MARKER.match(nxt):
         return False
-    if _TITLE_LIKE.search(prev) or _PARAGRAPH_START.match(nxt) or _SIGNATURE.match(nxt) or _BYLINE.search(prev):
+    if _TITLE_LIKE.search(prev) or _PARAGRAPH_START.match(nxt) or _SIGNATURE.match(nxt) or BYLINE.search(prev):
         return False
     if runs_on is not None:
         return runs_on or prev[-1] in _OPEN_END

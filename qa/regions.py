@@ -404,18 +404,12 @@ def officials() -> tuple[Official, ...]:
 
 def place_of_level(government: str, level: str) -> Place | None:
     """The one gazetteer place named ``government`` that is a government of ``level``."""
-    fits = []
-    for place in gazetteer().lookup(government):
-        if place.name != government:
-            continue
-        if level in ("省", "自治区"):
-            ok = place.level == "province" and place.name.endswith(level)
-        elif level == "市":  # a prefecture-level city or a 直辖市
-            ok = place.level in ("city", "province") and place.name.endswith("市")
-        else:
-            ok = place.level != "county" and place.name.endswith(level)
-        if ok:
-            fits.append(place)
+    # Heads in the table govern provinces, prefectures and 直辖市: never a county-level government.
+    fits = [
+        p
+        for p in gazetteer().lookup(government)
+        if p.name == government and p.level != "county" and _kind_fits(p, level)
+    ]
     return fits[0] if len(fits) == 1 else None
 
 

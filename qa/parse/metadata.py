@@ -22,6 +22,7 @@ from qa.dates import (
     urls,
 )
 from qa.meeting import Meeting
+from qa.normalize import BYLINE
 from qa.parse.layout import CHRONICLE, Layout
 from qa.parse.patterns import EXEC, HAN, MEETING, NAME, OPENING, PARTY_MEETING, is_title
 from qa.regions import head_title, infer_region, own_government_kind, region_of_chair
@@ -60,11 +61,11 @@ _DOC_NUMBER = re.compile(rf"[{HAN}]{{0,12}}[〔﹝\[【(]\s*\d{{4}}\s*[〕﹞\]�
 _OFFICE = re.compile(rf"[{HAN}]{{2,30}}?(?:党政办公室|办公室)")
 _TIME_OF_DAY = re.compile(r"^\s*(?:\([^)]{1,6}\))?\s*(上午|下午|晚上|晚间|晚|早上|中午|傍晚)")
 _LABEL = re.compile(
-    r"^(会议时间|会议地点|会议主持人?|主持人|列席情况|出席情况|会议议题|会议内容|会议过程|参会人员|时间|地点|主持)"
-    r"\s*[:]?\s*(.*)$"
+    r"^(会议时间|会议地点|会议主持人?|主持人|列席情况|出席情况|会议议题|会议内容|会议过程|参会人员)\s*[:]?\s*(.*)$"
+    # Labels a formal 纪要 writes without 会议, only with their colon («主持召开…» is no label).
+    r"|^(地点|主持)\s*[:]\s*(.*)$"
 )
-# Labels a formal 纪要 writes without 会议 (时间：… / 地点：… / 主持：…), read as the full ones.
-_SHORT_LABELS = {"时间": "会议时间", "地点": "会议地点", "主持": "会议主持"}
+_SHORT_LABELS = {"地点": "会议地点", "主持": "会议主持"}
 
 
 def read_metadata(layout: Layout, meeting: Meeting, meta_dates: list[tuple[str, str]]) -> None:
@@ -110,20 +111,14 @@ class _Reader:
             match = _LABEL.match(para.text)
             if not match:
                 continue
-            label, value = match.group(1), match.group(2).strip()
-            if label in _SHORT_LABELS:
-                # «时间：…» alone may be a page's publication stamp (时间:2024-04-25 19:35); in a block
-                # with 地点 / 主持 beside it, it is the meeting's.
-                near = [p.text for p in paras[max(0, i - 3) : i + 4] if p is not para]
-                if not any(re.match(r"(?:会议)?(?:地点|主持人?)\s*[:]", t) for t in near):
-                    continue
-                label = _SHORT_LABELS[label]
+            label = match.group(1) or _SHORT_LABELS[match.group(3)]
+            value = (match.group(2) if match.group(1) else match.group(4)).strip()
             if not value and i + 1 < len(paras) and not _LABEL.match(paras[i + 1].text):
                 value = paras[i + 1].text
             fields.setdefault(label, value)
         if "会议时间" not in fields and ({"会议地点", "会议主持"} & fields.keys()):
-            # The normaliser sets «时间：…» lines aside as page furniture (a publication stamp, most
-            # often); beside 地点 / 主持 labels it is the meeting's time.
+            # The normaliser sets every «时间：…» line aside as page furniture (a publication stamp,
+            # most often); beside 地点 / 主持 labels it is the meeting's time.
             for hint in self.norm.hints:
                 match = re.match(r"^时间\s*[:]\s*(.+)$", hint)
                 if match:
@@ -405,7 +400,7 @@ class _Reader:
         out: list[date] = []
         sources = [*self.norm.hints, *(p.text for p in self.header)]
         for text in sources:
-            if not _PUBLICATION_LINE.search(text):
+            if not (_PUBLICATION_LINE.search(text) or BYLINE.search(text)):
                 continue
             for mention in find_dates(text):
                 if mention.complete():
@@ -426,12 +421,9 @@ class _Reader:
         return None
 
 
-# A line saying when the page was published: labelled, or a stamp with a clock time, or a date
-# next to the page's byline (来源 / 浏览次数 / 作者 …). A bare date under a 纪要's title is not one.
-_PUBLICATION_LINE = re.compile(
-    r"发布|日期|时间|更新|成文|生成|来源|浏览|访问|点击|作者|编辑|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|"
-    r"\d{4}年\d{1,2}月\d{1,2}日\s*\d{1,2}:\d{2}"
-)
+# A line saying when the page was published: labelled, dashed, or the page's byline (a stamp with a
+# clock time, 来源 / 浏览次数 / 作者 …: qa.normalize.BYLINE). A bare date under a 纪要's title is not one.
+_PUBLICATION_LINE = re.compile(r"发布|日期|时间|更新|成文|生成|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
 # A line that is only a date (in brackets, with a weekday or the time of day).
 _DATE_LINE = re.compile(
     r"[(（]?\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年[\d一二三四五六七八九十〇零]{1,3}月[\d一二三四五六七八九十〇零]{1,3}日"
